@@ -1,0 +1,42 @@
+# Lexmeet: `make run` serves the demo on http://127.0.0.1:8000, `make test` runs the tests.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install migrate seed bench schema clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
+
+run: seed
+	@echo ""
+	@echo "Lexmeet on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs/, admin: /admin/)"
+	@echo "Try: curl 'http://$(HOST):$(PORT)/api/v1/providers/?kind=lawyer'"
+	DEBUG=$${DEBUG:-1} $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+schema: install
+	DEBUG=1 $(BIN)/python manage.py spectacular --validate --file docs/openapi.yaml
+
+bench: install
+	$(BIN)/python bench/slots.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var staticfiles

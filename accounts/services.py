@@ -1,0 +1,104 @@
+"""Account writes: registration and password login with failed-attempt throttling."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from rest_framework.authtoken.models import Token
+
+from config.errors import DomainError
+
+from .models import Role, User
+from .validators import phone_normalize, zone_get
+
+
+class EmailTaken(DomainError):
+    status, code, message = 409, "email_taken", "An account with this email already exists."
+
+
+class InvalidCredentials(DomainError):
+    status, code, message = 400, "invalid_credentials", "Email or password is wrong."
+
+
+class TooManyAttempts(DomainError):
+    status, code, message = 429, "too_many_attempts", "Too many failed sign-ins. Try again later."
+
+
+class WeakPassword(DomainError):
+    status, code, message = 400, "weak_password", "The password is too weak."
+
+
+def user_register(
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    timezone: str = "UTC",
+    language: str = "en",
+    phone: str = "",
+    role: str = Role.CLIENT,
+    legal_aid_group: str = "none",
+) -> User:
+    """Create an account and its API token.
+
+    ``timezone`` must be an IANA name; ``phone`` (optional) is normalised to E.164.
+    Raises ``EmailTaken`` (409), ``WeakPassword`` (400) or ``InvalidInput`` (400).
+    """
+    zone_get(timezone)  # ValueError: the API validated it already; services stay honest.
+    email = User.objects.normalize_email(email).lower()
+    phone = phone_normalize(phone) if phone else ""
+    candidate = User(email=email, full_name=full_name)
+    try:
+        validate_password(password, user=candidate)
+    except DjangoValidationError as exc:
+        raise WeakPassword(" ".join(exc.messages), fields={"password": exc.messages}) from exc
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email,
+                password,
+                full_name=full_name,
+                timezone=timezone,
+                language=language,
+                phone=phone,
+                role=role,
+                legal_aid_group=legal_aid_group,
+            )
+            Token.objects.create(user=user)
+    except IntegrityError as exc:
+        raise EmailTaken() from exc
+    return user
+
+
+def _failure_key(email: str, address: str) -> str:
+    digest = hashlib.sha256(f"{email.lower()}|{address}".encode()).hexdigest()
+    return f"login-failures:{digest}"
+
+
+def token_obtain(*, email: str, password: str, address: str) -> str:
+    """Return the API token for a correct email and password.
+
+    After ``LOGIN_FAILURE_LIMIT`` failures for the same (email, client address)
+    within ``LOGIN_FAILURE_WINDOW_SECONDS``, refuses with ``TooManyAttempts``
+    (429) whatever the password, and answers unknown emails exactly as wrong
+    passwords (``InvalidCredentials``), so the endpoint does not reveal accounts.
+    """
+    key = _failure_key(email, address)
+    if cache.get(key, 0) >= settings.LOGIN_FAILURE_LIMIT:
+        raise TooManyAttempts()
+    user = authenticate(username=email.lower(), password=password)
+    if user is None or not user.is_active:
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+        raise InvalidCredentials()
+    cache.delete(key)
+    token, _ = Token.objects.get_or_create(user=user)
+    return token.key

@@ -1,0 +1,400 @@
+"""Scheduling writes: schedules, providers, bookings, cancellation and rescheduling.
+
+Every rule is checked again on write. The database is the last guard: on
+PostgreSQL the exclusion constraint ``appointment_no_overlap`` refuses two
+active appointments of one provider whose buffered intervals overlap; on
+SQLite every transaction is ``BEGIN IMMEDIATE`` (settings), so the overlap
+check and the insert below run with writers serialized.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone as dj_timezone
+
+from accounts.models import Role, User
+from accounts.services import user_register
+from config.errors import DomainError, Forbidden, InvalidInput
+
+from . import selectors
+from .models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    AvailabilityOverride,
+    AvailabilityRule,
+    IdempotencyRecord,
+    Organization,
+    Provider,
+    ServiceType,
+)
+
+NO_OVERLAP_CONSTRAINT = "appointment_no_overlap"
+
+
+class SlotTaken(DomainError):
+    status, code, message = 409, "slot_taken", "This time has just been booked by someone else."
+
+
+class NotAvailable(DomainError):
+    status, code, message = 400, "not_available", "This time is not an offered slot."
+
+
+class ServiceNotOffered(DomainError):
+    status, code, message = 400, "service_not_offered", "This provider does not offer this service."
+
+
+class IdempotencyKeyReused(DomainError):
+    status, code, message = 422, "idempotency_key_reused", "This Idempotency-Key was used with a different request."
+
+
+class InvalidState(DomainError):
+    status, code, message = 409, "invalid_state", "The appointment cannot change in its current state."
+
+
+def constraint_name(exc: IntegrityError) -> str | None:
+    """The violated constraint's name (psycopg's diagnostics), or ``None`` on backends without it."""
+    diag = getattr(getattr(exc, "__cause__", None), "diag", None)
+    return getattr(diag, "constraint_name", None)
+
+
+# --- schedules ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeeklyInput:
+    weekday: int
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class OverrideInput:
+    date: date
+    available: bool
+    start: time | None = None
+    end: time | None = None
+
+
+def schedule_replace(
+    *, provider: Provider, timezone: str, weekly: list[WeeklyInput], overrides: list[OverrideInput]
+) -> Provider:
+    """Replace the provider's zone, weekly rules and date overrides in one transaction.
+
+    ``weekly``: ISO weekdays (1-7) with wall-clock times; ``overrides`` keyed by
+    provider-local date: ``available=False`` closes the date, otherwise each
+    entry is one replacement window. Raises ``InvalidInput`` when one date is
+    both closed and open or an open override lacks hours. Existing
+    appointments are kept as they are.
+    """
+    ZoneInfo(timezone)
+    by_date: dict[date, set[bool]] = {}
+    for item in overrides:
+        by_date.setdefault(item.date, set()).add(item.available)
+        if item.available and (item.start is None or item.end is None):
+            raise InvalidInput(
+                f"The override for {item.date} needs start and end.", fields={"overrides": [str(item.date)]}
+            )
+    mixed = sorted(str(day) for day, kinds in by_date.items() if len(kinds) > 1)
+    if mixed:
+        raise InvalidInput("A date cannot be both closed and open.", fields={"overrides": mixed})
+    with transaction.atomic():
+        provider.timezone = timezone
+        provider.save(update_fields=["timezone"])
+        provider.availability_rules.all().delete()
+        provider.availability_overrides.all().delete()
+        AvailabilityRule.objects.bulk_create(
+            AvailabilityRule(provider=provider, weekday=w.weekday, start_time=w.start, end_time=w.end) for w in weekly
+        )
+        AvailabilityOverride.objects.bulk_create(
+            AvailabilityOverride(
+                provider=provider,
+                date=o.date,
+                available=o.available,
+                start_time=o.start if o.available else None,
+                end_time=o.end if o.available else None,
+            )
+            for o in overrides
+        )
+    return provider
+
+
+def provider_create(
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    kind: str,
+    timezone: str,
+    organization: Organization | None = None,
+    languages: list[str] | None = None,
+    practice_areas: list[str] | None = None,
+    services: list[ServiceType] | None = None,
+) -> Provider:
+    """Create a lawyer's or notary's account and provider profile (staff only, checked by the API)."""
+    with transaction.atomic():
+        user = user_register(
+            email=email,
+            password=password,
+            full_name=full_name,
+            timezone=timezone,
+            role=Role.NOTARY if kind == "notary" else Role.LAWYER,
+        )
+        provider = Provider.objects.create(
+            user=user,
+            kind=kind,
+            organization=organization,
+            timezone=timezone,
+            languages=languages or [],
+            practice_areas=practice_areas or [],
+        )
+        provider.services.set(services or [])
+    return provider
+
+
+# --- bookings -----------------------------------------------------------------
+
+
+def _slot_refusal(*, provider: Provider, service: ServiceType, start: datetime, now: datetime) -> str | None:
+    """Why ``start`` is not an offered slot, ignoring other bookings; ``None`` if it is one."""
+    if start.second or start.microsecond:
+        return "Slots start on whole minutes."
+    offered = selectors.provider_slot_list(
+        provider=provider,
+        service=service,
+        range_start=start,
+        range_end=start + timedelta(minutes=1),
+        now=now,
+        include_busy=False,
+    )
+    if offered and offered[0].start == start:
+        return None
+    if start < now:
+        return "This time is in the past."
+    if start < now + timedelta(minutes=service.minimum_notice_minutes):
+        return f"Bookings need at least {service.minimum_notice_minutes} minutes' notice."
+    last_day = now.astimezone(ZoneInfo(provider.timezone)).date() + timedelta(days=service.booking_window_days)
+    if start.astimezone(ZoneInfo(provider.timezone)).date() > last_day:
+        return f"Bookings open at most {service.booking_window_days} days ahead."
+    return "This time is outside the provider's hours or off the slot grid."
+
+
+def _check_free(
+    *,
+    provider: Provider,
+    start: datetime,
+    end: datetime,
+    blocked_start: datetime,
+    blocked_end: datetime,
+    exclude_id=None,
+) -> None:
+    """Raise ``SlotTaken`` if the session overlaps another, ``NotAvailable`` if only the buffers do."""
+    qs = Appointment.objects.filter(
+        provider=provider, status__in=ACTIVE_STATUSES, blocked_start__lt=blocked_end, blocked_end__gt=blocked_start
+    )
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    clashes = list(qs.values_list("start", "end"))
+    if not clashes:
+        return
+    if any(s < end and e > start for s, e in clashes):
+        raise SlotTaken()
+    raise NotAvailable("This time is too close to another appointment (buffer time).")
+
+
+def _blocked(service: ServiceType, start: datetime) -> tuple[datetime, datetime, datetime]:
+    end = start + timedelta(minutes=service.duration_minutes)
+    return (
+        end,
+        start - timedelta(minutes=service.buffer_before_minutes),
+        end + timedelta(minutes=service.buffer_after_minutes),
+    )
+
+
+def request_fingerprint(payload: dict) -> str:
+    """SHA-256 of the canonical JSON of a request body (sorted keys)."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass
+class BookingResult:
+    appointment: Appointment
+    body: dict | None  # the stored response body when an Idempotency-Key was given
+    replayed: bool = False
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str) -> BookingResult:
+    if record.fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    return BookingResult(appointment=record.appointment, body=json.loads(record.response_body), replayed=True)
+
+
+def appointment_book(
+    *,
+    client: User,
+    provider: Provider,
+    service: ServiceType,
+    start: datetime,
+    client_timezone: str,
+    language: str = "en",
+    notes: str = "",
+    idempotency_key: str | None = None,
+    fingerprint: str = "",
+    render: Callable[[Appointment], dict] | None = None,
+    now: datetime | None = None,
+) -> BookingResult:
+    """Book ``service`` with ``provider`` at UTC-aware ``start`` for ``client``.
+
+    Re-checks that ``start`` is an offered slot (hours, grid, minimum notice,
+    booking window) and free (with buffers), then inserts. With an
+    ``idempotency_key`` the first answer (``render(appointment)``) is stored
+    and a replay with the same key and ``fingerprint`` returns it unchanged.
+
+    Raises ``ServiceNotOffered``/``NotAvailable`` (400), ``SlotTaken`` (409),
+    ``IdempotencyKeyReused`` (422). Nothing is stored when it raises.
+    """
+    now = now or dj_timezone.now()
+    start = start.astimezone(UTC)
+    if not provider.services.filter(pk=service.pk).exists():
+        raise ServiceNotOffered()
+    if idempotency_key:
+        record = (
+            IdempotencyRecord.objects.filter(user=client, key=idempotency_key).select_related("appointment").first()
+        )
+        if record is not None and record.appointment_id is not None:
+            return _replay(record, fingerprint)
+    refusal = _slot_refusal(provider=provider, service=service, start=start, now=now)
+    if refusal:
+        raise NotAvailable(refusal)
+    end, blocked_start, blocked_end = _blocked(service, start)
+    ZoneInfo(client_timezone)
+
+    with transaction.atomic():
+        record = None
+        if idempotency_key:
+            # Claim the key first: a concurrent twin waits on the unique index
+            # until this transaction ends, then replays what it stored.
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(
+                        user=client, key=idempotency_key, fingerprint=fingerprint, appointment=None, response_body="{}"
+                    )
+            except IntegrityError:
+                existing = IdempotencyRecord.objects.select_related("appointment").get(user=client, key=idempotency_key)
+                return _replay(existing, fingerprint)
+        _check_free(provider=provider, start=start, end=end, blocked_start=blocked_start, blocked_end=blocked_end)
+        try:
+            with transaction.atomic():
+                appointment = Appointment.objects.create(
+                    provider=provider,
+                    service=service,
+                    client=client,
+                    start=start,
+                    end=end,
+                    blocked_start=blocked_start,
+                    blocked_end=blocked_end,
+                    client_timezone=client_timezone,
+                    language=language,
+                    notes=notes,
+                )
+        except IntegrityError as exc:
+            if constraint_name(exc) == NO_OVERLAP_CONSTRAINT:
+                raise SlotTaken() from exc
+            raise
+        body = None
+        if record is not None:
+            body = render(appointment) if render else {"id": appointment.pk}
+            record.appointment = appointment
+            record.response_body = json.dumps(body)
+            record.save(update_fields=["appointment", "response_body"])
+    return BookingResult(appointment=appointment, body=body)
+
+
+def _can_act(appointment: Appointment, user: User) -> bool:
+    return user.is_staff_member or appointment.client_id == user.pk or appointment.provider.user_id == user.pk
+
+
+def _lock(appointment: Appointment) -> Appointment:
+    return Appointment.objects.select_for_update().select_related("provider", "service").get(pk=appointment.pk)
+
+
+def appointment_cancel(
+    *, appointment: Appointment, by: User, reason: str = "", now: datetime | None = None
+) -> Appointment:
+    """Cancel an active appointment before it ends; its time is released and SEQUENCE rises by one.
+
+    Raises ``Forbidden`` (403) for anyone but the client, the provider or staff,
+    ``InvalidState`` (409) if it is not active or has already ended.
+    """
+    now = now or dj_timezone.now()
+    if not _can_act(appointment, by):
+        raise Forbidden()
+    with transaction.atomic():
+        current = _lock(appointment)
+        if current.status not in ACTIVE_STATUSES:
+            raise InvalidState("This appointment is already cancelled or finished.")
+        if current.end <= now:
+            raise InvalidState("This appointment has already ended.")
+        current.status = AppointmentStatus.CANCELLED
+        current.cancel_reason = reason[:500]
+        current.cancelled_at = now
+        current.cancelled_by = by
+        current.sequence += 1
+        current.save(
+            update_fields=["status", "cancel_reason", "cancelled_at", "cancelled_by", "sequence", "updated_at"]
+        )
+    return current
+
+
+def appointment_reschedule(
+    *, appointment: Appointment, by: User, start: datetime, now: datetime | None = None
+) -> Appointment:
+    """Move an active appointment to UTC-aware ``start`` atomically: same row, same UID, SEQUENCE + 1.
+
+    The new time must be an offered, free slot (its own old time excluded); the
+    old time is released in the same transaction. Raises ``Forbidden`` (403),
+    ``InvalidState`` (409), ``NotAvailable`` (400) or ``SlotTaken`` (409);
+    on any error the appointment is unchanged.
+    """
+    now = now or dj_timezone.now()
+    start = start.astimezone(UTC)
+    if not _can_act(appointment, by):
+        raise Forbidden()
+    if start == appointment.start:
+        raise NotAvailable("The appointment is already at this time.")
+    refusal = _slot_refusal(provider=appointment.provider, service=appointment.service, start=start, now=now)
+    if refusal:
+        raise NotAvailable(refusal)
+    with transaction.atomic():
+        current = _lock(appointment)
+        if current.status not in ACTIVE_STATUSES:
+            raise InvalidState("Only a confirmed appointment can be rescheduled.")
+        if current.start <= now:
+            raise InvalidState("This appointment has already started.")
+        end, blocked_start, blocked_end = _blocked(current.service, start)
+        _check_free(
+            provider=current.provider,
+            start=start,
+            end=end,
+            blocked_start=blocked_start,
+            blocked_end=blocked_end,
+            exclude_id=current.pk,
+        )
+        current.start, current.end = start, end
+        current.blocked_start, current.blocked_end = blocked_start, blocked_end
+        current.sequence += 1
+        try:
+            with transaction.atomic():
+                current.save(update_fields=["start", "end", "blocked_start", "blocked_end", "sequence", "updated_at"])
+        except IntegrityError as exc:
+            if constraint_name(exc) == NO_OVERLAP_CONSTRAINT:
+                raise SlotTaken() from exc
+            raise
+    return current
