@@ -8,6 +8,7 @@ appointments of one provider whose blocked intervals overlap (exclusion
 constraint ``appointment_no_overlap``, migration 0002).
 """
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -232,3 +233,69 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+def _new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """A user's secret calendar feed address ``/calendar/<token>.ics`` (no login; rotating it kills the old link).
+
+    The token is shown back to its owner (``GET /api/v1/me/feed/``), so it is
+    stored as is, like DRF's auth tokens: 43 URL-safe characters, 256 bits.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True, default=_new_feed_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"feed of user {self.user_id}"
+
+
+class NoticeKind(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    RESCHEDULED = "rescheduled", "Rescheduled"
+    CANCELLED = "cancelled", "Cancelled"
+    REMINDER_24H = "reminder_24h", "Reminder 24 h before"
+    REMINDER_1H = "reminder_1h", "Reminder 1 h before"
+
+
+class NoticeStatus(models.TextChoices):
+    SENDING = "sending", "Claimed by a sender"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed (retried by send_reminders)"
+
+
+class AppointmentNotice(models.Model):
+    """One email about one appointment version to one participant, claimed before it is sent.
+
+    Unique per (appointment, kind, sequence, recipient): whoever inserts the row
+    (or flips it from ``failed`` back to ``sending``) is the only one to send it,
+    so overlapping ``send_reminders`` runs and the after-commit hooks never send
+    the same email twice. A reschedule raises ``sequence``, so the new time gets
+    its own reminders.
+    """
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
+    sequence = models.PositiveIntegerField()
+    recipient = models.CharField(max_length=10, choices=[("client", "Client"), ("provider", "Provider")])
+    status = models.CharField(max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.SENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    claimed_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "kind", "sequence", "recipient"], name="appointment_notice_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "claimed_at"], name="appointment_notice_retry")]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id} {self.kind} #{self.sequence} to {self.recipient}: {self.status}"

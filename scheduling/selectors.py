@@ -131,3 +131,16 @@ def appointment_get_for_user(*, user: User, appointment_id) -> Appointment:
         return appointment_list_for_user(user=user).get(pk=int(appointment_id))
     except (Appointment.DoesNotExist, TypeError, ValueError, OverflowError):
         raise NotFound() from None
+
+
+def appointment_get_for_participant(*, user: User, appointment_id) -> Appointment:
+    """One appointment where ``user`` is the client or the provider (staff included only as such).
+
+    ``NotFound`` (404) for missing and not-yours alike: invites name both
+    participants and their mailboxes, so only they may fetch them.
+    """
+    qs = Appointment.objects.select_related("provider__user", "provider__organization", "service", "client")
+    try:
+        return qs.filter(Q(client=user) | Q(provider__user=user)).get(pk=int(appointment_id))
+    except (Appointment.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise NotFound() from None

@@ -23,7 +23,7 @@ from accounts.models import Role, User
 from accounts.services import user_register
 from config.errors import DomainError, Forbidden, InvalidInput
 
-from . import selectors
+from . import notifications, selectors
 from .models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -308,6 +308,7 @@ def appointment_book(
             if constraint_name(exc) == NO_OVERLAP_CONSTRAINT:
                 raise SlotTaken() from exc
             raise
+        notifications.notices_after_commit(appointment=appointment, kind="booked")
         body = None
         if record is not None:
             body = render(appointment) if render else {"id": appointment.pk}
@@ -350,6 +351,7 @@ def appointment_cancel(
         current.save(
             update_fields=["status", "cancel_reason", "cancelled_at", "cancelled_by", "sequence", "updated_at"]
         )
+        notifications.notices_after_commit(appointment=current, kind="cancelled")
     return current
 
 
@@ -397,4 +399,5 @@ def appointment_reschedule(
             if constraint_name(exc) == NO_OVERLAP_CONSTRAINT:
                 raise SlotTaken() from exc
             raise
+        notifications.notices_after_commit(appointment=current, kind="rescheduled")
     return current
