@@ -132,6 +132,14 @@ def quote_param(value: str) -> str:
     return value
 
 
+def _odd_backslashes(chars, start: int, end: int) -> bool:
+    """True when ``chars[start:end]`` ends inside an escape (an odd run of backslashes)."""
+    run = 0
+    while end - run > start and chars[end - run - 1] == "\\":
+        run += 1
+    return run % 2 == 1
+
+
 def fold(line: str, limit: int = 75) -> str:
     """Fold one content line at ``limit`` octets of UTF-8 (RFC 5545 §3.1), never inside a character.
 
@@ -146,7 +154,7 @@ def fold(line: str, limit: int = 75) -> str:
         pos, width = 0, limit
         while pos < len(line):
             cut = min(pos + width, len(line))
-            if cut < len(line) and line[cut - 1] == "\\" and cut - 1 > pos:
+            if cut < len(line) and _odd_backslashes(line, pos, cut):
                 cut -= 1
             parts.append(line[pos:cut])
             pos, width = cut, limit - 1
@@ -157,7 +165,7 @@ def fold(line: str, limit: int = 75) -> str:
     for char in line:
         n = len(char.encode())
         if size + n > width:
-            carry = current.pop() if len(current) > 1 and current[-1] == "\\" else None
+            carry = current.pop() if len(current) > 1 and _odd_backslashes(current, 0, len(current)) else None
             parts.append("".join(current))
             current, size, width = ([carry], 1, limit - 1) if carry else ([], 0, limit - 1)
         current.append(char)
