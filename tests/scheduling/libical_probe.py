@@ -22,15 +22,8 @@ except Exception as exc:  # noqa: BLE001
 def utc(prop_time):
     t = prop_time
     suffix = "Z" if t.is_utc() else ""
-    return "%04d%02d%02dT%02d%02d%02d%s" % (
-        t.get_year(),
-        t.get_month(),
-        t.get_day(),
-        t.get_hour(),
-        t.get_minute(),
-        t.get_second(),
-        suffix,
-    )
+    date = f"{t.get_year():04d}{t.get_month():02d}{t.get_day():02d}"
+    return f"{date}T{t.get_hour():02d}{t.get_minute():02d}{t.get_second():02d}{suffix}"
 
 
 def props(comp, kind):
