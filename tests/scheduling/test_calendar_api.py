@@ -21,6 +21,12 @@ from tests.scheduling.ical_check import (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """These tests are about calendars: a cheap hasher instead of Argon2 for the accounts they create."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def book(api, provider, service, start, **extra):
     response = api.post(
         "/api/v1/appointments/",

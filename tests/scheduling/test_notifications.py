@@ -20,6 +20,12 @@ from tests.scheduling.ical_check import assert_wire_format, libical_parse, unfol
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """These tests are about calendars: a cheap hasher instead of Argon2 for the accounts they create."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def book(api, provider, service, start, **extra):
     response = api.post(
         "/api/v1/appointments/",
@@ -88,7 +94,11 @@ def test_i6_booking_emails_each_participant_with_an_imip_part_and_the_file(
         "Appointment confirmed: consult-30 with 王小明, Mon 2 Sep 2024, 10:00-10:30 (Europe/Berlin, UTC+02:00)"
     )
     _, provider_text, provider_calendar, _ = parts(to_provider)
-    assert provider_text.get_content().replace("\r\n", "\n").startswith("Your appointment is booked.\n\nService: consult-30\nWith: 王小明\n")
+    assert (
+        provider_text.get_content()
+        .replace("\r\n", "\n")
+        .startswith("Your appointment is booked.\n\nService: consult-30\nWith: 王小明\n")
+    )
     assert provider_calendar.get_param("method") == "REQUEST"
     assert set(AppointmentNotice.objects.values_list("kind", "sequence", "recipient", "status")) == {
         ("booked", 0, "client", "sent"),
