@@ -90,7 +90,7 @@ def calendar_feed(request, feed_token):
     if not_modified is not None:
         not_modified["Cache-Control"] = "private, max-age=0, must-revalidate"
         return not_modified
-    body = feeds.feed_render(feed=feed, now=now)
+    body = feeds.feed_body(feed=feed, etag=etag, now=now)
     response = HttpResponse(body, content_type=ICS_CONTENT_TYPE)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified_ts)

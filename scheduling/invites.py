@@ -38,6 +38,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
+from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -99,6 +101,8 @@ class InviteData:
 
 def clean_text(value: str) -> str:
     """``value`` with CRLF/CR as LF, TAB as a space and every other control character dropped."""
+    if value.isprintable():  # the common case: no control character at all
+        return value
     value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     return _CONTROL.sub("", value)
 
@@ -132,51 +136,44 @@ def quote_param(value: str) -> str:
     return value
 
 
-def _odd_backslashes(chars, start: int, end: int) -> bool:
-    """True when ``chars[start:end]`` ends inside an escape (an odd run of backslashes)."""
-    run = 0
-    while end - run > start and chars[end - run - 1] == "\\":
-        run += 1
-    return run % 2 == 1
+def fold_bytes(line: bytes, limit: int = 75) -> bytes:
+    """Fold one UTF-8 content line at ``limit`` octets (RFC 5545 §3.1), never inside a character.
+
+    Continuation lines start with one space, which counts toward the limit. A
+    cut never lands on a UTF-8 continuation byte (``0b10xxxxxx``) and, like
+    icalendar, never between a backslash and the character it escapes (some
+    clients misread ``\\`` CRLF SPACE ``n``).
+    """
+    size = len(line)
+    if size <= limit:
+        return line
+    parts = []
+    pos, width = 0, limit
+    while pos < size:
+        cut = pos + width
+        if cut >= size:
+            parts.append(line[pos:])
+            break
+        while line[cut] & 0xC0 == 0x80:  # inside a multi-byte character: cut before it
+            cut -= 1
+        run = 0
+        while line[cut - 1 - run] == 0x5C and cut - 1 - run > pos:  # backslashes ending the chunk
+            run += 1
+        if run % 2:
+            cut -= 1
+        parts.append(line[pos:cut])
+        pos, width = cut, limit - 1
+    return b"\r\n ".join(parts)
 
 
 def fold(line: str, limit: int = 75) -> str:
-    """Fold one content line at ``limit`` octets of UTF-8 (RFC 5545 §3.1), never inside a character.
-
-    Continuation lines start with one space, which counts toward the limit.
-    Like icalendar, a fold never separates a backslash from the character it
-    escapes (some clients mis-read ``\\`` CRLF SPACE ``n``).
-    """
-    if line.isascii():
-        if len(line) <= limit:
-            return line
-        parts = []
-        pos, width = 0, limit
-        while pos < len(line):
-            cut = min(pos + width, len(line))
-            if cut < len(line) and _odd_backslashes(line, pos, cut):
-                cut -= 1
-            parts.append(line[pos:cut])
-            pos, width = cut, limit - 1
-        return "\r\n ".join(parts)
-    parts = []
-    current: list[str] = []
-    size, width = 0, limit
-    for char in line:
-        n = len(char.encode())
-        if size + n > width:
-            carry = current.pop() if len(current) > 1 and _odd_backslashes(current, 0, len(current)) else None
-            parts.append("".join(current))
-            current, size, width = ([carry], 1, limit - 1) if carry else ([], 0, limit - 1)
-        current.append(char)
-        size += n
-    parts.append("".join(current))
-    return "\r\n ".join(parts)
+    """:func:`fold_bytes` for a ``str`` line."""
+    return fold_bytes(line.encode(), limit).decode()
 
 
 def ical_utc(value: datetime) -> str:
     """``20201227T230000Z``: an aware instant as an RFC 5545 UTC DATE-TIME."""
-    v = value.astimezone(UTC)
+    v = value if value.tzinfo is UTC else value.astimezone(UTC)
     return f"{v.year:04d}{v.month:02d}{v.day:02d}T{v.hour:02d}{v.minute:02d}{v.second:02d}Z"
 
 
@@ -283,9 +280,8 @@ def event_texts(data: InviteData, role: str) -> tuple[str, str]:
     return summary, "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class Prop:
-    """One content line before serialization: ``kind`` is text, utc, int, uri or cal-address."""
+class Prop(NamedTuple):
+    """One content line before serialization: ``kind`` is text, utc, raw, int, uri or cal-address."""
 
     name: str
     value: object
@@ -338,52 +334,102 @@ def event_properties(data: InviteData, role: str, *, feed: bool) -> list[Prop]:
     return props
 
 
+@lru_cache(maxsize=16)
 def site_domain(site_url: str) -> str:
     """The host of ``SITE_URL`` (``https://lexmeet.example:8443/`` -> ``lexmeet.example``), the UID's right side."""
     return urlsplit(site_url).hostname or "localhost"
 
 
-def room_url_of(appointment, site_url: str) -> str:
+@lru_cache(maxsize=16)
+def _parse_from(default_from: str) -> tuple[str, str]:
+    return parseaddr(default_from)
+
+
+def room_url_of(room_id: str | None, site_url: str) -> str:
     """``{SITE_URL}/rooms/{room_id}/`` once the appointment has a video room, else its page ``{SITE_URL}/appointments/``."""
-    room_id = getattr(getattr(appointment, "room", None), "room_id", None)
     return f"{site_url}/rooms/{room_id}/" if room_id else f"{site_url}/appointments/"
 
 
-def invite_data(appointment, *, site_url: str, default_from: str) -> InviteData:
-    """Read an appointment (with ``provider__user``, ``provider__organization``, ``service``, ``client`` loaded).
+# An appointment's fields an invite reads, named as ``QuerySet.values()`` names them.
+INVITE_FIELDS = (
+    "uid",
+    "sequence",
+    "status",
+    "start",
+    "end",
+    "updated_at",
+    "created_at",
+    "notes",
+    "language",
+    "client_timezone",
+    "service__name",
+    "service__name_zh",
+    "provider__kind",
+    "provider__timezone",
+    "provider__user__full_name",
+    "provider__user__email",
+    "provider__user__language",
+    "client__full_name",
+    "client__email",
+    "client__language",
+    "provider__organization__name",
+    "provider__organization__email",
+)
+
+
+def invite_data_from_row(row, *, site_url: str, default_from: str, room_id: str | None = None) -> InviteData:
+    """An :class:`InviteData` from a mapping with the :data:`INVITE_FIELDS` keys (a ``values()`` row).
 
     ORGANIZER is the provider's office mailbox, else the address in ``default_from``
-    (``DEFAULT_FROM_EMAIL``, ``"Name <addr>"`` or a bare address).
+    (``DEFAULT_FROM_EMAIL``: ``"Name <addr>"`` or a bare address). The client's
+    language and zone are the ones chosen at booking.
     """
     site_url = site_url.rstrip("/")
-    provider = appointment.provider
-    organization = provider.organization
-    fallback_name, fallback_email = parseaddr(default_from)
-    if organization is not None and organization.email:
-        organizer_name, organizer_email = organization.name, organization.email
-    else:
-        organizer_name, organizer_email = (organization.name if organization else fallback_name), fallback_email
-    client = appointment.client
+    organizer_name, organizer_email = row["provider__organization__name"] or "", row["provider__organization__email"]
+    if not organizer_email:
+        fallback_name, organizer_email = _parse_from(default_from)
+        organizer_name = organizer_name or fallback_name
     return InviteData(
-        uid=f"{appointment.uid}@{site_domain(site_url)}",
-        sequence=appointment.sequence,
-        cancelled=appointment.status == "cancelled",
-        start=appointment.start,
-        end=appointment.end,
-        stamp=appointment.updated_at or appointment.created_at,
-        service_name=appointment.service.name,
-        service_name_zh=appointment.service.name_zh,
-        provider_kind=provider.kind,
+        uid=f"{row['uid']}@{site_domain(site_url)}",
+        sequence=row["sequence"],
+        cancelled=row["status"] == "cancelled",
+        start=row["start"],
+        end=row["end"],
+        stamp=row["updated_at"] or row["created_at"],
+        service_name=row["service__name"],
+        service_name_zh=row["service__name_zh"],
+        provider_kind=row["provider__kind"],
         client=Party(
-            client.full_name, client.email, appointment.language or client.language, appointment.client_timezone
+            row["client__full_name"],
+            row["client__email"],
+            row["language"] or row["client__language"],
+            row["client_timezone"],
         ),
-        provider=Party(provider.user.full_name, provider.user.email, provider.user.language, provider.timezone),
+        provider=Party(
+            row["provider__user__full_name"],
+            row["provider__user__email"],
+            row["provider__user__language"],
+            row["provider__timezone"],
+        ),
         organizer_email=organizer_email,
         organizer_name=organizer_name,
-        room_url=room_url_of(appointment, site_url),
+        room_url=room_url_of(room_id, site_url),
         page_url=f"{site_url}/appointments/",
-        notes=appointment.notes,
+        notes=row["notes"],
     )
+
+
+def invite_data(appointment, *, site_url: str, default_from: str) -> InviteData:
+    """:func:`invite_data_from_row` for a model instance (``provider__user``, ``provider__organization``,
+    ``service`` and ``client`` loaded); its video room, if any, is ``appointment.room``."""
+    row = {}
+    for path in INVITE_FIELDS:
+        value = appointment
+        for part in path.split("__"):
+            value = getattr(value, part) if value is not None else None
+        row[path] = value
+    room_id = getattr(getattr(appointment, "room", None), "room_id", None)
+    return invite_data_from_row(row, site_url=site_url, default_from=default_from, room_id=room_id)
 
 
 # --- writer 1: icalendar (one invite) -------------------------------------------------
@@ -459,15 +505,17 @@ def feed_build_icalendar(*, entries: Iterable[tuple[InviteData, str]], name: str
 # --- writer 2: content lines (feeds) ---------------------------------------------------
 
 
-def _line(prop: Prop) -> str:
+def _line(prop: Prop) -> bytes:
     if prop.kind == "text":
         value = escape_text(prop.value)
     elif prop.kind == "utc":
         value = ical_utc(prop.value)
     else:
         value = str(prop.value)
-    params = "".join(f";{key}={quote_param(val)}" for key, val in prop.params)
-    return fold(f"{prop.name}{params}:{value}")
+    if prop.params:
+        params = "".join(f";{key}={quote_param(val)}" for key, val in prop.params)
+        return fold_bytes(f"{prop.name}{params}:{value}".encode())
+    return fold_bytes(f"{prop.name}:{value}".encode())
 
 
 def feed_build(*, entries: Iterable[tuple[InviteData, str]], name: str) -> bytes:
@@ -479,23 +527,23 @@ def feed_build(*, entries: Iterable[tuple[InviteData, str]], name: str) -> bytes
     Each DTSTAMP is the appointment's last change, so an unchanged feed is
     byte-identical (stable ETag).
     """
-    escaped = escape_text(name)
+    escaped = escape_text(name).encode()
     out = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        fold(f"NAME:{escaped}"),
-        fold(f"X-WR-CALNAME:{escaped}"),
-        "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
-        "X-PUBLISHED-TTL:PT1H",
+        b"BEGIN:VCALENDAR",
+        b"VERSION:2.0",
+        f"PRODID:{PRODID}".encode(),
+        b"CALSCALE:GREGORIAN",
+        fold_bytes(b"NAME:" + escaped),
+        fold_bytes(b"X-WR-CALNAME:" + escaped),
+        b"REFRESH-INTERVAL;VALUE=DURATION:PT1H",
+        b"X-PUBLISHED-TTL:PT1H",
     ]
     for data, role in entries:
         if data.cancelled:
             continue
-        out.append("BEGIN:VEVENT")
+        out.append(b"BEGIN:VEVENT")
         out.extend(_line(prop) for prop in event_properties(data, role, feed=True))
-        out.append("END:VEVENT")
-    out.append("END:VCALENDAR")
-    out.append("")
-    return "\r\n".join(out).encode()
+        out.append(b"END:VEVENT")
+    out.append(b"END:VCALENDAR")
+    out.append(b"")
+    return b"\r\n".join(out)
