@@ -258,7 +258,9 @@ def appointment_book(
     and a replay with the same key and ``fingerprint`` returns it unchanged.
 
     Raises ``ServiceNotOffered``/``NotAvailable`` (400), ``SlotTaken`` (409),
-    ``IdempotencyKeyReused`` (422). Nothing is stored when it raises.
+    ``IdempotencyKeyReused`` (422). Nothing is stored when it raises. After
+    commit both participants get the booking email with the invite (a replay
+    sends nothing; see ``notifications``).
     """
     now = now or dj_timezone.now()
     start = start.astimezone(UTC)
@@ -332,7 +334,8 @@ def appointment_cancel(
     """Cancel an active appointment before it ends; its time is released and SEQUENCE rises by one.
 
     Raises ``Forbidden`` (403) for anyone but the client, the provider or staff,
-    ``InvalidState`` (409) if it is not active or has already ended.
+    ``InvalidState`` (409) if it is not active or has already ended. After commit
+    both participants get a METHOD:CANCEL email.
     """
     now = now or dj_timezone.now()
     if not _can_act(appointment, by):
@@ -363,7 +366,8 @@ def appointment_reschedule(
     The new time must be an offered, free slot (its own old time excluded); the
     old time is released in the same transaction. Raises ``Forbidden`` (403),
     ``InvalidState`` (409), ``NotAvailable`` (400) or ``SlotTaken`` (409);
-    on any error the appointment is unchanged.
+    on any error the appointment is unchanged. After commit both participants
+    get the updated invite (same UID, higher SEQUENCE).
     """
     now = now or dj_timezone.now()
     start = start.astimezone(UTC)

@@ -209,3 +209,38 @@ def test_feed_answers_head_and_refuses_post(client_user):
     path = feed_path(client_for(client_user).get("/api/v1/me/feed/").json())
     assert Client().head(path).status_code == 200
     assert Client().post(path).status_code == 405
+
+
+@time_machine.travel("2024-08-20T00:00Z", tick=False)
+def test_feed_rows_and_model_instances_give_the_same_invite_data(client_user, berlin_lawyer, consultation, settings):
+    from types import SimpleNamespace
+
+    from scheduling import feeds, invites
+
+    settings.SITE_URL = "https://lexmeet.example"
+    settings.DEFAULT_FROM_EMAIL = "Lexmeet Office <office@lexmeet.example>"
+    body = book(client_for(client_user), berlin_lawyer, consultation, "2024-09-02T08:00:00Z", notes="a;b")
+    appointment = Appointment.objects.select_related(
+        "provider__user", "provider__organization", "service", "client"
+    ).get(pk=body["id"])
+    from_model = invites.invite_data(appointment, site_url=settings.SITE_URL, default_from=settings.DEFAULT_FROM_EMAIL)
+    feed = feeds.calendar_feed_get(user=client_user)
+    [(from_row, role)] = list(feeds.feed_entries(feed=feed, now=datetime(2024, 8, 20, tzinfo=UTC)))
+    assert role == invites.CLIENT
+    assert from_row == from_model
+    # The provider's office has no mailbox in the factories: ORGANIZER falls back to DEFAULT_FROM_EMAIL.
+    assert (from_model.organizer_name, from_model.organizer_email) == (
+        "Office of lawyer.berlin@example.com",
+        "office@lexmeet.example",
+    )
+    assert from_model.room_url == "https://lexmeet.example/appointments/"
+    appointment.room = SimpleNamespace(room_id="Zx81_room")  # what the video app's one-to-one will provide
+    with_room = invites.invite_data(appointment, site_url=settings.SITE_URL, default_from=settings.DEFAULT_FROM_EMAIL)
+    assert with_room.room_url == "https://lexmeet.example/rooms/Zx81_room/"
+    ics = invites.invite_build(data=with_room, role=invites.CLIENT, now=datetime(2024, 8, 20, tzinfo=UTC))
+    assert ics_value(ics, "CONFERENCE") == ["https://lexmeet.example/rooms/Zx81_room/"]
+    assert ics_value(ics, "LOCATION") == ics_value(ics, "URL") == ["https://lexmeet.example/rooms/Zx81_room/"]
+    berlin_lawyer.organization.email = "kanzlei@example.de"
+    berlin_lawyer.organization.save(update_fields=["email"])
+    ics = client_for(client_user).get(body["ics_url"]).content
+    assert ics_value(ics, "ORGANIZER") == ["mailto:kanzlei@example.de"]

@@ -293,3 +293,44 @@ def test_overlapping_reminder_runs_send_each_reminder_once(client_user):
     assert errors == []
     assert sorted(m.to[0] for m in mail.outbox) == ["client@example.com", "ny@example.com"]
     assert AppointmentNotice.objects.filter(kind="reminder_24h").count() == 2
+
+
+def test_a_failed_24h_reminder_is_not_resent_once_the_1h_one_is_due(ny_appointment, monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("down")
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
+    with time_machine.travel("2024-03-09T14:00Z", tick=False):
+        call_command("send_reminders")
+    assert set(AppointmentNotice.objects.values_list("kind", "status")) == {("reminder_24h", "failed")}
+    monkeypatch.undo()
+    with time_machine.travel("2024-03-09T14:05Z", tick=False):
+        call_command("send_reminders")
+    assert [m.subject.split(":")[0] for m in mail.outbox] == ["Reminder, in 24 hours"] * 2
+    mail.outbox.clear()
+    AppointmentNotice.objects.update(status="failed")  # pretend they failed again
+    with time_machine.travel("2024-03-10T13:10Z", tick=False):
+        call_command("send_reminders")
+    assert [m.subject.split(":")[0] for m in mail.outbox] == ["Reminder, in 1 hour"] * 2
+
+
+@time_machine.travel("2024-08-20T00:00Z", tick=False)
+def test_a_replayed_booking_sends_no_second_email(
+    client_user, berlin_lawyer, consultation, django_capture_on_commit_callbacks
+):
+    api = client_for(client_user)
+    payload = {"provider": berlin_lawyer.pk, "service": consultation.pk, "start": "2024-09-02T08:00:00Z"}
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api.post("/api/v1/appointments/", payload, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+        assert response.status_code == 201
+    assert len(mail.outbox) == 2
+
+
+def test_send_reminders_command_reports_counts(ny_appointment):
+    from io import StringIO
+
+    out = StringIO()
+    with time_machine.travel("2024-03-09T14:00Z", tick=False):
+        call_command("send_reminders", stdout=out)
+    assert out.getvalue() == "reminders sent: 2, failed emails re-sent: 0\n"
