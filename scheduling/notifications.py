@@ -86,7 +86,8 @@ class InviteEmail(EmailMultiAlternatives):
     def _create_mime_attachment(self, content, mimetype):
         part = super()._create_mime_attachment(content, mimetype)
         if mimetype == "text/calendar":
-            part.set_param("method", self.ics_method)
+            # Written out whole, unquoted, the way Outlook and Gmail send it.
+            part.replace_header("Content-Type", f"text/calendar; method={self.ics_method}; charset=utf-8")
         return part
 
 
@@ -125,6 +126,7 @@ def message_build(*, appointment: Appointment, kind: str, role: str, now: dateti
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[me.email],
+        reply_to=[data.organizer_email],
         ics_method=method,
     )
     message.attach_alternative(ics.decode(), "text/calendar")

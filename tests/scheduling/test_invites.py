@@ -419,3 +419,20 @@ def test_span_crossing_midnight_names_the_end_day():
     assert invites.format_span(start, start + timedelta(hours=1), "America/New_York", "zh-hans") == (
         "2024年3月9日 周六 23:30-3月10日 00:30（America/New_York，UTC-05:00）"
     )
+
+
+def test_icalendar_round_trip_keeps_every_property():
+    data = sample(notes=NASTY + CHINESE, client=Party('Doe, "J"; 王', "d@example.com", "zh-hans", "Asia/Kolkata"))
+    for ics in (
+        invite_build(data=data, role=CLIENT, now=NOW),
+        invite_build(data=replace(data, cancelled=True, sequence=3), role=PROVIDER, now=NOW),
+        feed_build(entries=[(data, CLIENT), (data, PROVIDER)], name="Lexmeet：王"),
+    ):
+        once = Calendar.from_ical(ics)
+        twice = Calendar.from_ical(once.to_ical())
+        assert once == twice
+        for a, b in zip(once.walk(), twice.walk(), strict=True):
+            assert a.name == b.name
+            assert {k: a[k].to_ical() if hasattr(a[k], "to_ical") else a[k] for k in a} == {
+                k: b[k].to_ical() if hasattr(b[k], "to_ical") else b[k] for k in b
+            }

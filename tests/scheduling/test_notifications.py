@@ -69,7 +69,10 @@ def test_i6_booking_emails_each_participant_with_an_imip_part_and_the_file(
         == "预约已确认：consult-30：lawyer.berlin（律师），2024年9月2日 周一 01:00-01:30（America/Los_Angeles，UTC-07:00）"
     )
     root, text, calendar, attachment = parts(to_client)
-    assert calendar["Content-Type"] == 'text/calendar; charset="utf-8"; method="REQUEST"'
+    assert b"\r\nContent-Type: text/calendar; method=REQUEST; charset=utf-8\r\n" in to_client.message().as_bytes(
+        linesep="\r\n"
+    )
+    assert root["Reply-To"] == "no-reply@lexmeet.local"  # the office has no mailbox: DEFAULT_FROM_EMAIL
     assert (calendar.get_content_type(), calendar.get_param("method"), calendar.get_content_charset()) == (
         "text/calendar",
         "REQUEST",
