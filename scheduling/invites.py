@@ -29,6 +29,9 @@ icalendar quirks worked around (each has a test in tests/scheduling/test_invites
 4. ``X-PUBLISHED-TTL`` given a ``timedelta`` is written as ``1:00:00`` (its
    ``str``) and ``REFRESH-INTERVAL`` lacks the ``VALUE=DURATION`` that RFC 7986
    §5.7 requires: both are passed as ``vDuration`` with explicit parameters.
+5. On reading, icalendar returns ``NAME`` and ``X-WR-CALNAME`` as ``vUnknown``
+   (still TEXT-escaped): tests compare their escaped form, vobject and libical
+   their values.
 """
 
 from __future__ import annotations
