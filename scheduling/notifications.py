@@ -207,17 +207,32 @@ def reminder_due_at(*, start: datetime, lead: timedelta) -> datetime:
     return start - lead
 
 
-def reminders_due(*, appointment: Appointment, now: datetime) -> list[str]:
-    """The reminder kinds to send now: the shortest lead that is due, unless the booking or the
-    last reschedule happened after it fell due (that email already told the time)."""
+def reminders_due(*, appointment: Appointment, now: datetime, announced_at: datetime | None = None) -> list[str]:
+    """The reminder kinds to send now: the shortest lead that is due (a late run sends only the nearest).
+
+    ``announced_at``: when the booking or reschedule email of the appointment's
+    current SEQUENCE was claimed, if any. A version announced after its
+    reminder fell due gets no such reminder (that email just told the time).
+    """
     if appointment.status != AppointmentStatus.CONFIRMED or appointment.start <= now:
         return []
     for kind, lead in REMINDERS:
         due = reminder_due_at(start=appointment.start, lead=lead)
         if due <= now:
-            changed = appointment.updated_at or appointment.created_at
-            return [] if changed and changed >= due else [kind]
+            return [] if announced_at is not None and announced_at >= due else [kind]
     return []
+
+
+def announced_at(*, appointment_ids: list[int]) -> dict[tuple[int, int], datetime]:
+    """{(appointment id, sequence): when its booking/reschedule email was first claimed}."""
+    found: dict[tuple[int, int], datetime] = {}
+    rows = AppointmentNotice.objects.filter(
+        appointment_id__in=appointment_ids, kind__in=[NoticeKind.BOOKED, NoticeKind.RESCHEDULED]
+    ).values_list("appointment_id", "sequence", "claimed_at")
+    for appointment_id, sequence, claimed_at in rows:
+        key = (appointment_id, sequence)
+        found[key] = min(claimed_at, found.get(key, claimed_at))
+    return found
 
 
 def notices_retry(*, now: datetime) -> int:
@@ -235,8 +250,10 @@ def notices_retry(*, now: datetime) -> int:
             continue  # a newer version (reschedule, cancellation) has its own email
         if notice.kind != NoticeKind.CANCELLED and appointment.status != AppointmentStatus.CONFIRMED:
             continue
-        if notice.kind in REMINDER_KINDS and notice.kind not in reminders_due(appointment=appointment, now=now):
-            continue  # e.g. a failed 24 h reminder once the 1 h one is due
+        if notice.kind in REMINDER_KINDS:
+            when = announced_at(appointment_ids=[appointment.pk]).get((appointment.pk, appointment.sequence))
+            if notice.kind not in reminders_due(appointment=appointment, now=now, announced_at=when):
+                continue  # e.g. a failed 24 h reminder once the 1 h one is due
         # Re-claim: only the run whose conditional update matches may send.
         claimed = AppointmentNotice.objects.filter(
             pk=notice.pk, status=notice.status, claimed_at=notice.claimed_at
@@ -261,8 +278,11 @@ def reminders_send(*, now: datetime | None = None) -> dict[str, int]:
         .order_by("start")
     )
     reminders = 0
+    upcoming = list(upcoming)
+    announced = announced_at(appointment_ids=[a.pk for a in upcoming])
     for appointment in upcoming:
-        for kind in reminders_due(appointment=appointment, now=now):
+        when = announced.get((appointment.pk, appointment.sequence))
+        for kind in reminders_due(appointment=appointment, now=now, announced_at=when):
             for role in ROLES:
                 notice = _claim(appointment=appointment, kind=kind, role=role, now=now)
                 if notice is not None:

@@ -248,14 +248,17 @@ def test_reminders_skip_cancelled_and_late_runs_send_only_the_nearest(ny_appoint
         assert notifications.reminders_send() == {"reminders": 0, "retried": 0}
 
 
-def test_reschedule_gets_reminders_for_the_new_time(ny_appointment, client_user):
+def test_reschedule_gets_reminders_for_the_new_time(ny_appointment, client_user, django_capture_on_commit_callbacks):
     with time_machine.travel("2024-03-09T14:00Z", tick=False):
         call_command("send_reminders")
     assert len(mail.outbox) == 2
-    with time_machine.travel("2024-03-09T15:00Z", tick=False):
+    with time_machine.travel("2024-03-09T15:00Z", tick=False), django_capture_on_commit_callbacks(execute=True):
         client_for(client_user).post(
             f"/api/v1/appointments/{ny_appointment.pk}/reschedule/", {"start": "2024-03-10T15:00:00Z"}, format="json"
         )
+    assert [m.subject.split(":")[0] for m in mail.outbox[2:]] == ["Appointment moved"] * 2
+    del mail.outbox[2:]
+    with time_machine.travel("2024-03-09T15:00Z", tick=False):
         # Moved at the very minute its new 24 h reminder falls due: the reschedule email said it all.
         call_command("send_reminders")
     assert len(mail.outbox) == 2
@@ -337,3 +340,18 @@ def test_send_reminders_command_reports_counts(ny_appointment):
     with time_machine.travel("2024-03-09T14:00Z", tick=False):
         call_command("send_reminders", stdout=out)
     assert out.getvalue() == "reminders sent: 2, failed emails re-sent: 0\n"
+
+
+def test_booked_inside_the_24h_window_gets_only_the_1h_reminder(client_user, django_capture_on_commit_callbacks):
+    service = make_service(code="ny60", duration_minutes=60)
+    provider = make_provider(
+        "ny@example.com", zone="America/New_York", services=[service], weekly=[(7, time(9), time(17))]
+    )
+    with time_machine.travel("2024-03-09T20:00Z", tick=False), django_capture_on_commit_callbacks(execute=True):
+        book(client_for(client_user), provider, service, "2024-03-10T10:00:00-04:00")
+    assert [m.subject.split(":")[0] for m in mail.outbox] == ["Appointment confirmed"] * 2
+    with time_machine.travel("2024-03-09T20:01Z", tick=False):
+        assert notifications.reminders_send() == {"reminders": 0, "retried": 0}
+    with time_machine.travel("2024-03-10T13:00Z", tick=False):
+        assert notifications.reminders_send() == {"reminders": 2, "retried": 0}
+    assert [m.subject.split(":")[0] for m in mail.outbox[2:]] == ["Reminder, in 1 hour"] * 2
