@@ -162,14 +162,16 @@ def format_span(start: datetime, end: datetime, zone_name: str, language: str) -
     zone = ZoneInfo(zone_name)
     s, e = start.astimezone(zone), end.astimezone(zone)
     day = _WEEKDAYS[language][s.weekday()]
-    end_text = f"{e:%H:%M}"
+    start_text = f"{s.hour:02d}:{s.minute:02d}"
+    end_text = f"{e.hour:02d}:{e.minute:02d}"
+    other_day = (e.year, e.month, e.day) != (s.year, s.month, s.day)
     if language == "zh-hans":
-        if e.date() != s.date():
+        if other_day:
             end_text = f"{e.month}月{e.day}日 {end_text}"
-        return f"{s.year}年{s.month}月{s.day}日 {day} {s:%H:%M}-{end_text}（{zone_name}，{_offset(s)}）"
-    if e.date() != s.date():
+        return f"{s.year}年{s.month}月{s.day}日 {day} {start_text}-{end_text}（{zone_name}，{_offset(s)}）"
+    if other_day:
         end_text = f"{e.day} {_MONTHS[e.month - 1]} {end_text}"
-    return f"{day} {s.day} {_MONTHS[s.month - 1]} {s.year}, {s:%H:%M}-{end_text} ({zone_name}, {_offset(s)})"
+    return f"{day} {s.day} {_MONTHS[s.month - 1]} {s.year}, {start_text}-{end_text} ({zone_name}, {_offset(s)})"
 
 
 def event_texts(data: InviteData, role: str) -> tuple[str, str]:
@@ -446,6 +448,10 @@ def _line(prop: Prop) -> bytes:
     return fold_bytes(f"{prop.name}:{value}".encode())
 
 
+# Properties whose lines repeat across a feed's events (the same room page, status...): written once per feed.
+_REPEATED = frozenset({"SEQUENCE", "STATUS", "TRANSP", "CLASS", "LOCATION", "URL", "CONFERENCE"})
+
+
 def feed_build(*, entries: Iterable[tuple[InviteData, str]], name: str) -> bytes:
     """A subscribable VCALENDAR (case I7): no METHOD, ORGANIZER or ATTENDEE; cancelled entries left out.
 
@@ -456,6 +462,7 @@ def feed_build(*, entries: Iterable[tuple[InviteData, str]], name: str) -> bytes
     byte-identical (stable ETag).
     """
     escaped = escape_text(name).encode()
+    memo: dict[Prop, bytes] = {}
     out = [
         b"BEGIN:VCALENDAR",
         b"VERSION:2.0",
@@ -470,7 +477,14 @@ def feed_build(*, entries: Iterable[tuple[InviteData, str]], name: str) -> bytes
         if data.cancelled:
             continue
         out.append(b"BEGIN:VEVENT")
-        out.extend(_line(prop) for prop in event_properties(data, role, feed=True))
+        for prop in event_properties(data, role, feed=True):
+            if prop.name in _REPEATED:
+                line = memo.get(prop)
+                if line is None:
+                    line = memo[prop] = _line(prop)
+                out.append(line)
+            else:
+                out.append(_line(prop))
         out.append(b"END:VEVENT")
     out.append(b"END:VCALENDAR")
     out.append(b"")
