@@ -15,7 +15,11 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-install: $(VENV)/.installed
+# axe-core for the accessibility checks of the browser tests (needs npm; skipped without it).
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent; else echo "npm not found: browser accessibility checks will fail if Chromium is present"; fi
+
+install: $(VENV)/.installed node_modules/.package-lock.json
 
 migrate: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput

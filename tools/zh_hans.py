@@ -124,6 +124,8 @@ ZH = {
     "Law firm": "律师事务所",
     "Notary office": "公证处",
     "Host site (mission or visa centre)": "驻外使领馆或签证中心",
+    "D j M": "n月j日 D",
+    "l j F Y, H:i": "Y年n月j日 l H:i",
     "Confirmed": "已确认",
     "Cancelled": "已取消",
     "Completed": "已完成",
