@@ -3,6 +3,8 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/hours/", views.hours_editor, name="hours-editor"),
     path("providers/", views.provider_search, name="provider-search"),
     path("providers/<str:provider_id>/", views.provider_page, name="provider-page"),
     path("providers/<str:provider_id>/book/", views.book, name="provider-book"),

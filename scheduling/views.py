@@ -237,3 +237,116 @@ def appointment_reschedule_page(request, appointment_id):
     except DomainError as exc:
         return render(request, "scheduling/booking_failed.html", {"error": exc.message}, status=exc.status)
     return redirect(f"/appointments/{appointment_id}/?booked=1")
+
+
+def _provider_of(user):
+    return getattr(user, "provider", None) if user.is_authenticated else None
+
+
+@login_required
+def dashboard(request):
+    """The provider's day: today's and upcoming sessions in their own zone, links to hours and feed."""
+    provider = _provider_of(request.user)
+    if provider is None:
+        return redirect("/appointments/")
+    zone = ZoneInfo(provider.timezone)
+    now = dj_timezone.now()
+    today = now.astimezone(zone).date()
+    upcoming = [
+        a
+        for a in selectors.appointment_list_for_user(user=request.user)
+        if a.provider_id == provider.pk and a.status == "confirmed" and a.end > now
+    ]
+    return render(
+        request,
+        "scheduling/dashboard.html",
+        {
+            "provider": provider,
+            "now": now,
+            "today": [a for a in upcoming if a.start.astimezone(zone).date() == today],
+            "later": [a for a in upcoming if a.start.astimezone(zone).date() != today],
+        },
+    )
+
+
+@login_required
+def hours_editor(request):
+    """Weekly hours and date overrides in the provider's zone, with a preview of the next 7 days' slots."""
+    from .forms import OverrideFormSet, WeeklyFormSet
+
+    provider = _provider_of(request.user)
+    if provider is None:
+        return redirect("/appointments/")
+    saved = request.GET.get("saved") == "1"
+    error = None
+    if request.method == "POST":
+        weekly = WeeklyFormSet(request.POST, prefix="weekly")
+        overrides = OverrideFormSet(request.POST, prefix="override")
+        tz_name = request.POST.get("timezone", provider.timezone)
+        try:
+            zone_get(tz_name)
+        except ValueError:
+            error = _("Choose a time zone such as Asia/Shanghai or America/New_York.")
+        if error is None and weekly.is_valid() and overrides.is_valid():
+            keep = lambda fs: [f.cleaned_data for f in fs if f.cleaned_data and not f.cleaned_data.get("DELETE")]  # noqa: E731
+            try:
+                services.schedule_replace(
+                    provider=provider,
+                    timezone=tz_name,
+                    weekly=[services.WeeklyInput(d["weekday"], d["start"], d["end"]) for d in keep(weekly)],
+                    overrides=[
+                        services.OverrideInput(d["date"], d["available"], d.get("start"), d.get("end"))
+                        for d in keep(overrides)
+                    ],
+                )
+            except DomainError as exc:
+                error = exc.message
+            else:
+                return redirect("/dashboard/hours/?saved=1")
+    else:
+        weekly = WeeklyFormSet(
+            prefix="weekly",
+            initial=[
+                {"weekday": r.weekday, "start": r.start_time, "end": r.end_time}
+                for r in provider.availability_rules.all()
+            ],
+        )
+        overrides = OverrideFormSet(
+            prefix="override",
+            initial=[
+                {
+                    "date": o.date,
+                    "available": "open" if o.available else "closed",
+                    "start": o.start_time,
+                    "end": o.end_time,
+                }
+                for o in provider.availability_overrides.all()
+            ],
+        )
+    zone = ZoneInfo(provider.timezone)
+    preview = []
+    service = provider.services.first()
+    if service is not None:
+        today = dj_timezone.now().astimezone(zone).date()
+        range_start, range_end = booker_day_bounds(today, today + timedelta(days=6), zone)
+        found = selectors.provider_slot_list(
+            provider=provider, service=service, range_start=range_start, range_end=range_end, now=dj_timezone.now()
+        )
+        by_day: dict[date, list] = {today + timedelta(days=n): [] for n in range(7)}
+        for slot in found:
+            by_day.setdefault(slot.start.astimezone(zone).date(), []).append(slot.start.astimezone(zone))
+        preview = sorted(by_day.items())
+    return render(
+        request,
+        "scheduling/hours_editor.html",
+        {
+            "provider": provider,
+            "weekly": weekly,
+            "overrides": overrides,
+            "saved": saved,
+            "error": error,
+            "preview": preview,
+            "service": service,
+            "zones": sorted(set(COMMON_ZONES) | {provider.timezone}),
+        },
+    )
