@@ -35,8 +35,18 @@ test: install
 schema: install
 	DEBUG=1 $(BIN)/python manage.py spectacular --validate --file docs/openapi.yaml
 
-bench: install
-	$(BIN)/python bench/slots.py
+# Benchmarks run in their own venv: django-appointment (the peer of bench/slots.py) never enters .venv.
+BENCH_VENV := .venv-bench
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lexmeet_bench
+
+$(BENCH_VENV)/.installed: requirements.txt bench/requirements.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench: $(BENCH_VENV)/.installed
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BENCH_VENV)/bin/python bench/slots.py
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BENCH_VENV)/bin/python bench/booking_concurrency.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var staticfiles
+	rm -rf $(VENV) $(BENCH_VENV) db.sqlite3 db.sqlite3-* var staticfiles
