@@ -6,20 +6,22 @@ day 09:00-17:00), one 30-minute service and 50 client users with API tokens; Dap
 as a subprocess on 127.0.0.1 and a free port; then 50 POSTs for the same slot, all released
 at once from one asyncio event loop (httpx, one connection each).
 
-Printed per database: how many answered 201 (must be exactly 1), how many 409
-``slot_taken``, anything else, p50/p99/max latency (client side, nearest rank), and the
-number of active appointment rows the database holds for the provider (must be exactly 1).
+Before the race, 5 bookings of other slots, one after the other, give the latency of a
+booking that waits for nobody. Printed per database: how many of the 50 answered 201
+(must be exactly 1), how many 409 ``slot_taken`` (must be the other 49), anything else,
+p50/p99/max latency (client side, nearest rank), and the active appointments the database
+holds at the slot (must be exactly 1).
 
 The race is real inside one Daphne process: Django's ASGI handler runs each request's
 synchronous view in a thread of its own (asgiref ``ThreadSensitiveContext`` per request),
 so the 50 bookings hold 50 database connections at once and the database arbitrates
-(PostgreSQL's exclusion constraint and the check in the transaction, SQLite's BEGIN
-IMMEDIATE). ``--servers N`` starts N Daphne processes on the same database and spreads the
+(on PostgreSQL the provider-row lock, with the exclusion constraint behind it; on SQLite
+BEGIN IMMEDIATE). ``--servers N`` starts N Daphne processes on the same database and spreads the
 requests over them round-robin, as a deployment with several workers does.
 
 The scratch PostgreSQL database is created next to the one ``DATABASE_URL`` names (that one
 is never touched) and dropped afterwards; the servers are always stopped. Exit status 0 only
-when every run had exactly one 201 and exactly one active row.
+when every database gave exactly one 201, 409 slot_taken for all others and one row.
 
 Usage: ``DATABASE_URL=postgres://postgres@127.0.0.1:5432/lexmeet_bench python bench/booking_concurrency.py``
 """
@@ -44,6 +46,7 @@ from _common import REPO, base_env, free_port, is_postgres_url, migrate, percent
 
 ZONE = "Asia/Shanghai"
 REQUESTS = 50
+BASELINE = 5  # sequential, uncontended bookings of other slots first: the latency of one booking alone
 SERVER_START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 60.0
 RUN_TIMEOUT = 180.0
@@ -92,8 +95,20 @@ def do_setup(clients: int) -> dict:
         range_end=now + timedelta(days=3),
         now=now,
     )
-    start = offered[0].start.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"provider": provider.pk, "service": service.pk, "start": start, "tokens": tokens}
+    later = selectors.provider_slot_list(
+        provider=provider,
+        service=service,
+        range_start=now + timedelta(days=4),
+        range_end=now + timedelta(days=6),
+        now=now,
+    )
+    return {
+        "provider": provider.pk,
+        "service": service.pk,
+        "start": offered[0].start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "baseline": [slot.start.strftime("%Y-%m-%dT%H:%M:%SZ") for slot in later[:BASELINE]],
+        "tokens": tokens,
+    }
 
 
 def do_verify(provider_id: int, start: str) -> dict:
@@ -193,8 +208,12 @@ class Servers:
 # --- the race ---------------------------------------------------------------------------------
 
 
-async def race(ports: list[int], setup: dict) -> list[tuple[int, str | None, float]]:
-    """All POSTs released together; ``(status, error code, latency ms)`` per request."""
+async def race(ports: list[int], setup: dict) -> tuple[list[tuple[int, str | None, float]], list[float]]:
+    """All POSTs released together: ``(status, error code, latency ms)`` per request, and the baseline's ms.
+
+    Before the race, ``BASELINE`` bookings of other (later) slots, one after the other, give
+    the latency of a booking that waits for nobody.
+    """
     import httpx
 
     body = {"provider": setup["provider"], "service": setup["service"], "start": setup["start"]}
@@ -208,6 +227,17 @@ async def race(ports: list[int], setup: dict) -> list[tuple[int, str | None, flo
                 headers={"Authorization": f"Token {setup['tokens'][0]}"},
             )
             warm.raise_for_status()
+        baseline_ms = []
+        for n, start in enumerate(setup["baseline"]):
+            t0 = time.perf_counter()
+            resp = await client.post(
+                f"http://127.0.0.1:{ports[n % len(ports)]}/api/v1/appointments/",
+                json={"provider": setup["provider"], "service": setup["service"], "start": start},
+                headers={"Authorization": f"Token {setup['tokens'][n]}"},
+            )
+            baseline_ms.append((time.perf_counter() - t0) * 1000)
+            if resp.status_code != 201:
+                raise RuntimeError(f"baseline booking answered {resp.status_code}: {resp.text[:200]}")
 
         async def one(n: int, token: str) -> tuple[int, str | None, float]:
             url = f"http://127.0.0.1:{ports[n % len(ports)]}/api/v1/appointments/"
@@ -229,7 +259,7 @@ async def race(ports: list[int], setup: dict) -> list[tuple[int, str | None, flo
         tasks = [asyncio.create_task(one(n, token)) for n, token in enumerate(setup["tokens"])]
         await asyncio.sleep(0.05)  # every task is parked on the gate
         gate.set()
-        return await asyncio.wait_for(asyncio.gather(*tasks), RUN_TIMEOUT)
+        return list(await asyncio.wait_for(asyncio.gather(*tasks), RUN_TIMEOUT)), baseline_ms
 
 
 def run_backend(label: str, env: dict[str, str], *, requests: int, servers: int, log_dir: Path) -> dict:
@@ -237,7 +267,7 @@ def run_backend(label: str, env: dict[str, str], *, requests: int, servers: int,
     migrate(env)
     setup = run_json([str(Path(__file__).resolve()), "--setup", str(requests)], env=env, timeout=300)
     with Servers(servers, env, log_dir) as running:
-        results = asyncio.run(race(running.ports, setup))
+        results, baseline_ms = asyncio.run(race(running.ports, setup))
         # While the servers still hold their (persistent) connections: how many they opened.
         verify = run_json(
             [str(Path(__file__).resolve()), "--verify", str(setup["provider"]), setup["start"]], env=env, timeout=120
@@ -255,6 +285,9 @@ def run_backend(label: str, env: dict[str, str], *, requests: int, servers: int,
         "p50_ms": percentile(latencies, 50),
         "p99_ms": percentile(latencies, 99),
         "max_ms": max(latencies),
+        "baseline": len(baseline_ms),
+        "alone_p50_ms": percentile(baseline_ms, 50),
+        "alone_ms": [round(x, 1) for x in baseline_ms],
         "wall_s": time.monotonic() - t0,
         **verify,
     }
@@ -264,16 +297,23 @@ def print_result(r: dict) -> bool:
     ok = (
         r["created"] == 1
         and r["slot_taken"] == r["requests"] - 1
-        and r["active_rows"] == 1
         and r["active_rows_at_slot"] == 1
+        and r["active_rows"] == 1 + r["baseline"]
+    )
+    procs = f"{r['servers']} Daphne process{'es' if r['servers'] > 1 else ''}"
+    conns = f", {r['server_connections']} server connections" if r["server_connections"] is not None else ""
+    print(f"  {r['label']} ({procs}{conns}), slot {r['slot']}")
+    print(
+        f"    201: {r['created']}   409 slot_taken: {r['slot_taken']}   other: {r['other'] or 0}"
+        f"   (of {r['requests']} concurrent POSTs)"
     )
     print(
-        f"  {r['label']:<11} servers={r['servers']}  requests={r['requests']}  201={r['created']}  "
-        f"409 slot_taken={r['slot_taken']}  other={r['other'] or 0}  "
-        f"p50={r['p50_ms']:.1f} ms  p99={r['p99_ms']:.1f} ms  max={r['max_ms']:.1f} ms  "
-        f"active rows in DB={r['active_rows']}"
-        + (f"  server DB connections={r['server_connections']}" if r["server_connections"] is not None else "")
-        + f"  -> {'OK' if ok else 'FAIL'}"
+        f"    latency: p50 {r['p50_ms']:.1f} ms   p99 {r['p99_ms']:.1f} ms   max {r['max_ms']:.1f} ms"
+        f"   (one booking alone, p50 of {r['baseline']}: {r['alone_p50_ms']:.1f} ms)"
+    )
+    print(
+        f"    database: {r['active_rows_at_slot']} active appointment at the slot"
+        f" ({r['active_rows']} in all, {r['baseline']} of them the baseline's)   -> {'OK' if ok else 'FAIL'}"
     )
     return ok
 
