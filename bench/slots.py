@@ -77,6 +77,16 @@ def make_spec(*, runs: int, warmup: int) -> dict:
     }
 
 
+def query_count(fn) -> int:
+    """Database queries one untimed call of ``fn`` makes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
 def timed(fn, *, runs: int, warmup: int) -> tuple[list[int], object]:
     result = None
     for _ in range(warmup):
@@ -175,6 +185,7 @@ def side_ours(spec: dict, *, profile: bool) -> dict:
     out = {
         "vendor": connection.vendor,
         "read_path": summary_ms(db_samples),
+        "queries": query_count(read_path),
         "engine": summary_ms(engine_samples),
         "busy_rows": len(busy),
         "slots": [s.start.astimezone(zone).replace(tzinfo=None).isoformat(timespec="minutes") for s in found],
@@ -275,6 +286,7 @@ def side_peer(spec: dict, *, profile: bool) -> dict:
     out = {
         "version": version("django-appointment"),
         "read_path": summary_ms(samples),
+        "queries": query_count(all_days),
         "slots": [s.isoformat(timespec="minutes") for s in found],
     }
     if profile:
@@ -348,21 +360,29 @@ def report(spec: dict, ours: dict, peer: dict, ours_pg: dict | None) -> None:
         f"{len(spec['bookings'])} bookings; {spec['runs']} timed runs after {spec['warmup']} warm-up runs per side"
     )
     rows = [
-        ("Lexmeet selectors.provider_slot_list, SQLite", ours["read_path"], len(ours["slots"])),
-        ("Lexmeet slots.slot_list (engine alone)", ours["engine"], len(ours["slots"])),
+        ("Lexmeet selectors.provider_slot_list, SQLite", ours["read_path"], len(ours["slots"]), ours["queries"]),
+        ("Lexmeet slots.slot_list (engine alone)", ours["engine"], len(ours["slots"]), 0),
     ]
     if ours_pg:
-        rows.append(("Lexmeet selectors.provider_slot_list, PostgreSQL", ours_pg["read_path"], len(ours_pg["slots"])))
+        rows.append(
+            (
+                "Lexmeet selectors.provider_slot_list, PostgreSQL",
+                ours_pg["read_path"],
+                len(ours_pg["slots"]),
+                ours_pg["queries"],
+            )
+        )
     rows.append(
         (
             f"django-appointment {peer['version']}, SQLite (62 days)",
             peer["read_path"],
             len(peer["slots"]),
+            peer["queries"],
         )
     )
-    print(f"  {'':52} {'median ms':>10} {'min ms':>9} {'p90 ms':>9} {'slots':>6}")
-    for name, s, count in rows:
-        print(f"  {name:52} {s['median_ms']:10.2f} {s['min_ms']:9.2f} {s['p90_ms']:9.2f} {count:6d}")
+    print(f"  {'':52} {'median ms':>10} {'min ms':>9} {'p90 ms':>9} {'slots':>6} {'queries':>8}")
+    for name, s, count, queries in rows:
+        print(f"  {name:52} {s['median_ms']:10.2f} {s['min_ms']:9.2f} {s['p90_ms']:9.2f} {count:6d} {queries:8d}")
     ours_ms = ours["read_path"]["median_ms"]
     ratio = peer["read_path"]["median_ms"] / ours_ms
     print(f"  ratio django-appointment / Lexmeet (median, both on SQLite): {ratio:.1f}x")
