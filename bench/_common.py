@@ -92,6 +92,11 @@ def migrate(env: dict[str, str], *, timeout: float = 300) -> None:
         raise RuntimeError(f"migrate failed:\n{proc.stderr[-4000:]}")
 
 
+def postgres_admin_url(url: str) -> str:
+    """The URL of the ``postgres`` maintenance database on the server of ``url``."""
+    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
+
+
 @contextlib.contextmanager
 def scratch_postgres(url: str, *, label: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database on the server of ``url``, dropped afterwards.
@@ -105,7 +110,7 @@ def scratch_postgres(url: str, *, label: str) -> Iterator[str]:
     parts = urlsplit(url)
     base_name = parts.path.lstrip("/") or "lexmeet_bench"
     name = f"{base_name}_{label}_{os.getpid()}"[:63]
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    admin_url = postgres_admin_url(url)
     with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
