@@ -209,6 +209,20 @@ def _check_free(
     raise NotAvailable("This time is too close to another appointment (buffer time).")
 
 
+def _lock_calendar(provider: Provider) -> None:
+    """Serialize the writes to one provider's calendar: lock the provider row until the transaction ends.
+
+    PostgreSQL: without it, concurrent inserts that all passed :func:`_check_free` meet in
+    the exclusion constraint, find each other's uncommitted rows and wait on each other;
+    the deadlock detector then aborts all but one with ``deadlock detected`` (40P01), one per
+    ``deadlock_timeout`` (PostgreSQL, src/backend/executor/execIndexing.c, "Exclusion
+    Constraints"): 500s after seconds instead of 409s (found by bench/booking_concurrency.py).
+    With the lock, each booking checks after the previous one committed. SQLite ignores
+    ``FOR UPDATE``; its BEGIN IMMEDIATE already serializes writers.
+    """
+    list(Provider.objects.select_for_update().filter(pk=provider.pk).values_list("pk", flat=True))
+
+
 def _blocked(service: ServiceType, start: datetime) -> tuple[datetime, datetime, datetime]:
     end = start + timedelta(minutes=service.duration_minutes)
     return (
@@ -289,6 +303,7 @@ def appointment_book(
             except IntegrityError:
                 existing = IdempotencyRecord.objects.select_related("appointment").get(user=client, key=idempotency_key)
                 return _replay(existing, fingerprint)
+        _lock_calendar(provider)
         _check_free(provider=provider, start=start, end=end, blocked_start=blocked_start, blocked_end=blocked_end)
         try:
             with transaction.atomic():
@@ -379,6 +394,7 @@ def appointment_reschedule(
         if current.start <= now:
             raise InvalidState("This appointment has already started.")
         end, blocked_start, blocked_end = _blocked(current.service, start)
+        _lock_calendar(current.provider)
         _check_free(
             provider=current.provider,
             start=start,
