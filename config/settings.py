@@ -102,7 +102,9 @@ TEMPLATES = [
 # and a check-then-insert inside one transaction cannot race (Django >= 5.1).
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    # Under ASGI every request may run on a new thread: persistent connections would pile
+    # up one per thread (Django docs, "Persistent connections" and ASGI), so close them.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 else:
     DATABASES = {
         "default": {
