@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
@@ -19,6 +19,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("scheduling.page_urls")),
     path("api/v1/", include(api_v1)),
+    re_path(r"^api/", views.api_not_found),  # unknown API paths answer in JSON even with DEBUG on
 ]
 
 handler404 = "config.views.not_found"

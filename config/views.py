@@ -25,6 +25,10 @@ def _wants_json(request) -> bool:
     return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
 
 
+def api_not_found(request, *args, **kwargs):
+    return JsonResponse(error_body("not_found", "No such API endpoint."), status=404)
+
+
 def not_found(request, exception=None):
     if _wants_json(request):
         return JsonResponse(error_body("not_found", "Not found."), status=404)

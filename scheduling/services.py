@@ -40,7 +40,7 @@ NO_OVERLAP_CONSTRAINT = "appointment_no_overlap"
 
 
 class SlotTaken(DomainError):
-    status, code, message = 409, "slot_taken", "This time has just been booked by someone else."
+    status, code, message = 409, "slot_taken", "This time is already booked."
 
 
 class NotAvailable(DomainError):
@@ -49,6 +49,10 @@ class NotAvailable(DomainError):
 
 class ServiceNotOffered(DomainError):
     status, code, message = 400, "service_not_offered", "This provider does not offer this service."
+
+
+class CannotBookSelf(DomainError):
+    status, code, message = 400, "cannot_book_self", "Providers cannot book their own time as a client."
 
 
 class IdempotencyKeyReused(DomainError):
@@ -278,6 +282,8 @@ def appointment_book(
     start = start.astimezone(UTC)
     if not provider.services.filter(pk=service.pk).exists():
         raise ServiceNotOffered()
+    if provider.user_id == client.pk:
+        raise CannotBookSelf()
     if idempotency_key:
         record = (
             IdempotencyRecord.objects.filter(user=client, key=idempotency_key).select_related("appointment").first()
