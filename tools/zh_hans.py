@@ -157,6 +157,8 @@ ZH = {
     "Notes": "备注",
     "Not found": "未找到",
     "This page does not exist, or it is not yours to see.": "该页面不存在，或您无权查看。",
+    "Not allowed": "不允许",
+    "You may not do this. If you were filling in a form, reload the page and try again.": "您无权执行此操作。如果您正在填写表单，请刷新页面后重试。",
     "Confirmed": "已确认",
     "Cancelled": "已取消",
     "Completed": "已完成",
