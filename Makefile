@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install migrate seed bench schema clean
+.PHONY: run test install migrate seed bench schema messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,11 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-install: $(VENV)/.installed
+# axe-core for the accessibility checks of the browser tests (needs npm; skipped without it).
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent; else echo "npm not found: browser accessibility checks will fail if Chromium is present"; fi
+
+install: $(VENV)/.installed node_modules/.package-lock.json
 
 migrate: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
@@ -35,8 +39,23 @@ test: install
 schema: install
 	DEBUG=1 $(BIN)/python manage.py spectacular --validate --file docs/openapi.yaml
 
-bench: install
-	$(BIN)/python bench/slots.py
+# Benchmarks run in their own venv: django-appointment (the peer of bench/slots.py) never enters .venv.
+BENCH_VENV := .venv-bench
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lexmeet_bench
+
+$(BENCH_VENV)/.installed: requirements.txt bench/requirements.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench: $(BENCH_VENV)/.installed
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BENCH_VENV)/bin/python bench/slots.py
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BENCH_VENV)/bin/python bench/booking_concurrency.py
+
+messages: install  ## re-extract strings, apply tools/zh_hans.py, compile (needs gettext and polib)
+	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench
+	$(BIN)/python tools/zh_hans.py
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var staticfiles
+	rm -rf $(VENV) $(BENCH_VENV) db.sqlite3 db.sqlite3-* var staticfiles

@@ -17,9 +17,15 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.page_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("scheduling.page_urls")),
     path("api/v1/", include(api_v1)),
     re_path(r"^calendar/(?P<feed_token>[A-Za-z0-9_-]{1,64})\.ics$", calendar_feed, name="calendar-feed"),
+    re_path(r"^api/", views.api_not_found),  # unknown API paths answer in JSON even with DEBUG on
 ]
 
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
 handler404 = "config.views.not_found"
 handler500 = "config.views.server_error"

@@ -14,20 +14,21 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import validate_timezone
 
 
 class OrganizationKind(models.TextChoices):
-    LEGAL_AID_CENTRE = "legal_aid_centre", "Legal aid centre"
-    LAW_FIRM = "law_firm", "Law firm"
-    NOTARY_OFFICE = "notary_office", "Notary office"
-    HOST_SITE = "host_site", "Host site (mission or visa centre)"
+    LEGAL_AID_CENTRE = "legal_aid_centre", _("Legal aid centre")
+    LAW_FIRM = "law_firm", _("Law firm")
+    NOTARY_OFFICE = "notary_office", _("Notary office")
+    HOST_SITE = "host_site", _("Host site (mission or visa centre)")
 
 
 class ProviderKind(models.TextChoices):
-    LAWYER = "lawyer", "Lawyer"
-    NOTARY = "notary", "Notary"
+    LAWYER = "lawyer", _("Lawyer")
+    NOTARY = "notary", _("Notary")
 
 
 class Organization(models.Model):
@@ -54,14 +55,14 @@ class ServiceType(models.Model):
     duration_minutes = models.PositiveIntegerField(validators=[MinValueValidator(5), MaxValueValidator(24 * 60)])
     buffer_before_minutes = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(24 * 60)])
     buffer_after_minutes = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(24 * 60)])
-    minimum_notice_minutes = models.PositiveIntegerField(default=0)
+    minimum_notice_minutes = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(365 * 24 * 60)])
     booking_window_days = models.PositiveIntegerField(
         default=60, validators=[MinValueValidator(1), MaxValueValidator(730)]
     )
     slot_interval_minutes = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(5)], help_text="Defaults to the duration."
     )
-    fee = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    fee = models.DecimalField(max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)])
     currency = models.CharField(max_length=3, default="CNY")
     legal_aid_free = models.BooleanField(default=False)
     max_participants = models.PositiveSmallIntegerField(
@@ -148,9 +149,9 @@ class AvailabilityOverride(models.Model):
 
 
 class AppointmentStatus(models.TextChoices):
-    CONFIRMED = "confirmed", "Confirmed"
-    CANCELLED = "cancelled", "Cancelled"
-    COMPLETED = "completed", "Completed"
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
+    COMPLETED = "completed", _("Completed")
 
 
 # Statuses that hold time on the provider's calendar (and in the exclusion constraint).

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0002_appointment_no_overlap'),
+        ('scheduling', '0003_service_limits'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
