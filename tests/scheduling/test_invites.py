@@ -436,3 +436,16 @@ def test_icalendar_round_trip_keeps_every_property():
             assert {k: a[k].to_ical() if hasattr(a[k], "to_ical") else a[k] for k in a} == {
                 k: b[k].to_ical() if hasattr(b[k], "to_ical") else b[k] for k in b
             }
+
+
+def test_libical_check_skips_with_the_reason_when_gi_is_missing(monkeypatch):
+    import importlib.util
+    import sys
+
+    from tests.scheduling import ical_check
+
+    if importlib.util.find_spec("gi") is not None:
+        pytest.skip("this Python can import gi, so it cannot stand in for one that lacks it")
+    monkeypatch.setattr(ical_check, "SYSTEM_PYTHON", sys.executable)  # our venv's Python has no gi
+    with pytest.raises(pytest.skip.Exception, match="cannot import gi/ICalGLib"):
+        ical_check.libical_parse([invite_build(data=sample(), role=CLIENT, now=NOW)])
