@@ -56,7 +56,10 @@ def text(comp, kind):
 
 
 def one(source):
-    cal = I.Component.new_from_string(source)
+    try:
+        cal = I.Component.new_from_string(source)
+    except TypeError:  # "constructor returned NULL": libical refused the whole text (e.g. a NUL in it)
+        cal = None
     if cal is None:
         return {"errors": ["not parsed"], "events": []}
     out = {
