@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from notary import views as notary_views
+
 from . import views
 
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("scheduling.urls")),
+    path("", include("notary.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -16,6 +19,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("verify/<str:code>/", notary_views.verify, name="certificate-verify"),
 ]
 
 handler404 = "config.views.not_found"
