@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from notary import pages as notary_pages
 from notary import views as notary_views
 
 from . import views
@@ -20,6 +21,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("verify/<str:code>/", notary_views.verify, name="certificate-verify"),
+    path("notary/cases/", notary_pages.case_list_page, name="notary-case-list-page"),
+    path("notary/cases/<str:case_id>/", notary_pages.case_detail_page, name="notary-case-page"),
 ]
 
 handler404 = "config.views.not_found"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import UTC, datetime
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone as dj_timezone
@@ -20,7 +23,7 @@ from accounts.models import Language
 from config.errors import Forbidden, InvalidInput, NotFound
 from scheduling.models import Organization
 
-from . import documents, selectors, services, workflow
+from . import documents, recordings, selectors, services, workflow
 from .audit import audit_append
 from .certificates import certificate_path, verify_url
 from .errors import InvalidFilename
@@ -393,6 +396,81 @@ class CaseJournalApi(APIView):
         audit_append(action="notary.journal.read", actor=request.user, case=case, target=f"case:{case.pk}")
         entries = case.journal_entries.select_related("amends").order_by("notary_id", "entry_number")
         return Response([journal_row(e) for e in entries])
+
+
+class RecordingChunkInput(serializers.Serializer):
+    chunk = serializers.FileField(allow_empty_file=True, use_url=False)
+    index = serializers.IntegerField(min_value=0, max_value=99_999)
+
+
+class RecordingApi(APIView):
+    """``POST``: one chunk of the session recording (the notary, in session, after consent); ``GET``: the manifest."""
+
+    parser_classes = [StrictMultiPartParser]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request, case_id):
+        case = selectors.case_get_for_user(user=request.user, case_id=case_id)
+        if services.case_role(case, request.user) != workflow.NOTARY:
+            raise Forbidden("The recording is the notary's.")
+        return Response(recordings.recording_manifest(case))
+
+    @extend_schema(request={"multipart/form-data": RecordingChunkInput}, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request, case_id):
+        case = selectors.case_get_for_user(user=request.user, case_id=case_id)
+        data = RecordingChunkInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        chunk = recordings.recording_chunk_upload(
+            case=case, by=request.user, index=data.validated_data["index"], upload=data.validated_data["chunk"]
+        )
+        return Response({"index": chunk.index, "size": chunk.size, "sha256": chunk.sha256}, status=201)
+
+
+JOURNAL_CSV_COLUMNS = [
+    "entry_number",
+    "recorded_at",
+    "notary_timezone",
+    "signer_timezone",
+    "notary_location",
+    "signer_location",
+    "act_type",
+    "matter_type",
+    "documents",
+    "signer_name",
+    "signer_address",
+    "identity_evidence",
+    "participants",
+    "recording_ref",
+    "recording_sha256",
+    "fee",
+    "currency",
+    "outcome",
+    "reason_code",
+    "amends",
+    "row_hash",
+]
+
+
+class JournalCsvApi(APIView):
+    """``GET /api/v1/notary/journal.csv``: the requesting notary's whole journal as CSV (nested fields as JSON)."""
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request):
+        provider = selectors.notary_provider(request.user)
+        if provider is None:
+            raise NotFound()
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=JOURNAL_CSV_COLUMNS)
+        writer.writeheader()
+        for entry in provider.journal_entries.select_related("amends").order_by("entry_number"):
+            row = journal_row(entry)
+            for key in ("documents", "identity_evidence", "participants"):
+                row[key] = json.dumps(row[key], ensure_ascii=False, sort_keys=True)
+            writer.writerow(row)
+        audit_append(action="notary.journal.exported", actor=request.user, target=f"notary:{provider.pk}")
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="journal-{provider.pk}.csv"'
+        return response
 
 
 # --- public verification -------------------------------------------------------------------

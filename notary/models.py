@@ -341,3 +341,25 @@ class Certificate(models.Model):
     @property
     def status(self) -> str:
         return "revoked" if self.revoked_at else "valid"
+
+
+class RecordingChunk(models.Model):
+    """One chunk of the session recording (browser MediaRecorder, WebM), as uploaded by the notary's room page.
+
+    The manifest (index, size, SHA-256 of every chunk) is hashed into the journal
+    entry's ``recording_sha256`` when the act is performed or refused.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="recording_chunks")
+    index = models.PositiveIntegerField()
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    storage_name = models.CharField(max_length=200, unique=True)
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["case_id", "index"]
+        constraints = [models.UniqueConstraint(fields=["case", "index"], name="recording_chunk_index_unique")]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} chunk {self.index}"

@@ -39,6 +39,7 @@ from .models import (
     NotaryOffice,
     ReasonCode,
 )
+from .recordings import recording_reference
 
 ROOM_OPENS_BEFORE = timedelta(minutes=15)
 ROOM_CLOSES_AFTER = timedelta(minutes=30)
@@ -248,8 +249,16 @@ def case_submit(*, case: Case, by: User, now: datetime | None = None) -> Case:
 
 
 def case_withdraw(*, case: Case, by: User, now: datetime | None = None) -> Case:
-    """Applicant withdraws before the session starts."""
-    return _transition(case=case, by=by, action="withdraw", now=now or dj_timezone.now())
+    """Applicant withdraws before the session starts; a booked appointment is cancelled with it."""
+    from scheduling.services import appointment_cancel
+
+    now = now or dj_timezone.now()
+    with transaction.atomic():
+        withdrawn = _transition(case=case, by=by, action="withdraw", now=now)
+        appointment = withdrawn.appointment
+        if appointment is not None and appointment.status == AppointmentStatus.CONFIRMED and appointment.end > now:
+            appointment_cancel(appointment=appointment, by=by, reason="Notarization case withdrawn", now=now)
+    return withdrawn
 
 
 def case_request_info(*, case: Case, by: User, message: str, now: datetime | None = None) -> Case:
@@ -293,15 +302,30 @@ def case_booking_check(*, client: User, case_id, provider: Provider) -> Case:
     case = selectors.case_get_for_user(user=client, case_id=case_id)
     if case.client_id != client.pk:
         raise NotFound()
-    if case.status != CaseStatus.ACCEPTED:
+    if not _bookable(case):
         raise InvalidTransition(f"Only an accepted case can be booked; this one is {case.status}.")
     if provider.kind != ProviderKind.NOTARY or provider.organization_id != case.office_id:
         raise InvalidInput(fields={"provider": ["Book a notary of the case's office."]})
     return case
 
 
+def _bookable(case: Case) -> bool:
+    """Accepted, or scheduled with an appointment that has since been cancelled (book again)."""
+    if case.status == CaseStatus.ACCEPTED:
+        return True
+    appointment = case.appointment
+    return case.status == CaseStatus.SCHEDULED and (
+        appointment is None or appointment.status != AppointmentStatus.CONFIRMED
+    )
+
+
 def case_schedule(*, case: Case, appointment: Appointment, now: datetime | None = None) -> Case:
     """Link the just-booked ``appointment`` and move the case to ``scheduled`` (inside the booking transaction)."""
+
+    def check(locked: Case) -> None:
+        if not _bookable(locked):
+            raise InvalidTransition("This case already has an active appointment.")
+
     return _transition(
         case=case,
         by=appointment.client,
@@ -309,6 +333,7 @@ def case_schedule(*, case: Case, appointment: Appointment, now: datetime | None 
         now=now or dj_timezone.now(),
         updates={"appointment": appointment},
         audit_data={"appointment": appointment.pk},
+        check=check,
     )
 
 
@@ -526,11 +551,14 @@ def case_notarize(*, case: Case, by: User, now: datetime | None = None) -> Case:
         notarized = _transition(
             case=case, by=by, action="notarize", now=now, updates={"notarized_at": now}, check=check
         )
+        recording_ref, recording_sha256 = recording_reference(notarized)
         entry = journal_append(
             notary=notarized.notary,
             case=notarized,
             recorded_at=now,
             outcome="notarized",
+            recording_ref=recording_ref,
+            recording_sha256=recording_sha256,
             documents=_document_list(notarized),
             identity_evidence=_evidence(notarized),
             participants=_participants(notarized),
@@ -554,11 +582,14 @@ def case_terminate(*, case: Case, by: User, reason_code: str, note: str = "", no
             updates={"reason_code": reason_code, "reason_note": note},
             audit_data={"reason_code": reason_code},
         )
+        recording_ref, recording_sha256 = recording_reference(ended)
         journal_append(
             notary=ended.notary,
             case=ended,
             recorded_at=now,
             outcome="terminated",
+            recording_ref=recording_ref,
+            recording_sha256=recording_sha256,
             reason_code=reason_code,
             documents=_document_list(ended),
             identity_evidence=_evidence(ended),

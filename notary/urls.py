@@ -6,6 +6,7 @@ ACTIONS = list(api.ACTIONS)
 
 urlpatterns = [
     path("notary/matter-types/", api.MatterTypeListApi.as_view(), name="notary-matter-types"),
+    path("notary/journal.csv", api.JournalCsvApi.as_view(), name="notary-journal-csv"),
     path("notary/cases/", api.CaseListCreateApi.as_view(), name="notary-case-list"),
     path("notary/cases/<str:case_id>/", api.CaseDetailApi.as_view(), name="notary-case-detail"),
     path("notary/cases/<str:case_id>/documents/", api.DocumentUploadApi.as_view(), name="notary-document-upload"),
@@ -15,6 +16,7 @@ urlpatterns = [
         name="notary-document-file",
     ),
     path("notary/cases/<str:case_id>/certificate.pdf", api.CertificatePdfApi.as_view(), name="notary-certificate-pdf"),
+    path("notary/cases/<str:case_id>/recording/", api.RecordingApi.as_view(), name="notary-recording"),
     path("notary/cases/<str:case_id>/journal/", api.CaseJournalApi.as_view(), name="notary-case-journal"),
 ] + [
     path(

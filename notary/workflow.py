@@ -33,8 +33,9 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("request_info", frozenset({SUBMITTED}), NEEDS_INFO, NOTARY),
         Transition("accept", frozenset({SUBMITTED}), ACCEPTED, NOTARY),
         Transition("reject", frozenset({SUBMITTED, NEEDS_INFO}), REJECTED, NOTARY),
-        # Booking an appointment with a notary of the office, with this case (scheduling hook).
-        Transition("schedule", frozenset({ACCEPTED}), SCHEDULED, CLIENT),
+        # Booking an appointment with a notary of the office, with this case (scheduling hook);
+        # from SCHEDULED only when the earlier appointment was cancelled (checked by the service).
+        Transition("schedule", frozenset({ACCEPTED, SCHEDULED}), SCHEDULED, CLIENT),
         Transition("start_session", frozenset({SCHEDULED}), IN_SESSION, NOTARY),
         Transition("notarize", frozenset({IN_SESSION}), NOTARIZED, NOTARY),
         Transition("terminate", frozenset({IN_SESSION}), TERMINATED, NOTARY),

@@ -376,3 +376,20 @@ def test_a_notary_does_not_see_drafts_and_sees_submitted_cases(as_applicant, as_
     assert as_notary.get(f"/api/v1/notary/cases/{draft}/").status_code == 404
     submitted = submitted_case(as_applicant, office)
     assert [c["id"] for c in as_notary.get("/api/v1/notary/cases/").json()] == [submitted]
+
+
+@time_machine.travel(BOOKED_AT, tick=False)
+def test_a_cancelled_appointment_can_be_booked_again_and_withdraw_cancels_it(
+    as_applicant, as_notary, office, notary, notary_service
+):
+    case_id = submitted_case(as_applicant, office)
+    act(as_notary, case_id, "accept")
+    first = book(as_applicant, notary, notary_service, SLOT, case_id).json()
+    twice = book(as_applicant, notary, notary_service, "2026-01-06T10:00:00+08:00", case_id)
+    assert (twice.status_code, twice.json()["error"]["code"]) == (409, "invalid_transition")
+    as_applicant.post(f"/api/v1/appointments/{first['id']}/cancel/", {}, format="json")
+    second = book(as_applicant, notary, notary_service, "2026-01-06T10:00:00+08:00", case_id)
+    assert second.status_code == 201
+    assert as_applicant.get(f"/api/v1/notary/cases/{case_id}/").json()["appointment"] == second.json()["id"]
+    assert act(as_applicant, case_id, "withdraw").json()["status"] == "withdrawn"
+    assert Appointment.objects.get(pk=second.json()["id"]).status == "cancelled"
