@@ -7,6 +7,7 @@ from .models import (
     Case,
     Certificate,
     DocumentKind,
+    HostSite,
     JournalEntry,
     Jurisdiction,
     MatterType,
@@ -91,3 +92,8 @@ class AuditEventAdmin(ReadOnlyAdmin):
 @admin.register(Certificate)
 class CertificateAdmin(ReadOnlyAdmin):
     list_display = ["number", "issued_at", "revoked_at"]
+
+
+@admin.register(HostSite)
+class HostSiteAdmin(admin.ModelAdmin):
+    list_display = ["organization", "consular_officer_name"]

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from django.http import FileResponse, HttpResponse
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
@@ -19,15 +20,19 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api import TimezoneField
 from accounts.models import Language
 from config.errors import Forbidden, InvalidInput, NotFound
+from scheduling import selectors as scheduling_selectors
+from scheduling.api import iso_in, iso_utc
 from scheduling.models import Organization
+from scheduling.slots import booker_day_bounds
 
-from . import documents, recordings, selectors, services, workflow
+from . import documents, host_sites, recordings, selectors, services, workflow
 from .audit import audit_append
 from .certificates import certificate_path, verify_url
 from .errors import InvalidFilename
-from .models import Case, Certificate, MatterType
+from .models import Case, Certificate, HostSite, MatterType
 
 # --- uploads: refuse path tricks instead of silently stripping them ------------------------
 
@@ -257,6 +262,8 @@ class DocumentFileApi(APIView):
     def get(self, request, case_id, document_id):
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
         document = selectors.document_get_for_case(case=case, document_id=document_id)
+        if document.purged_at is not None:
+            raise NotFound("This document was deleted at the end of its retention period.")
         handle = documents.document_open(case=case, document=document, by=request.user)
         return FileResponse(handle, content_type=document.content_type, as_attachment=True, filename=document.filename)
 
@@ -471,6 +478,73 @@ class JournalCsvApi(APIView):
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="journal-{provider.pk}.csv"'
         return response
+
+
+class HostSiteSlotQuery(serializers.Serializer):
+    provider = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    service = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    start = serializers.DateField(input_formats=["%Y-%m-%d"])
+    end = serializers.DateField(input_formats=["%Y-%m-%d"])
+    tz = TimezoneField(max_length=64, required=False)
+
+    def validate(self, attrs):
+        if not 0 <= (attrs["end"] - attrs["start"]).days < 62:
+            raise serializers.ValidationError({"end": ["end is before start or more than 62 days after it."]})
+        return attrs
+
+
+class HostSiteListApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        sites = HostSite.objects.select_related("organization").order_by("organization__name")
+        return Response(
+            [
+                {
+                    "id": s.pk,
+                    "name": s.organization.name,
+                    "region": s.organization.region,
+                    "timezone": s.organization.timezone,
+                }
+                for s in sites
+            ]
+        )
+
+
+class HostSiteSlotListApi(APIView):
+    """Slots both a notary and the host site can take, as days and times in ``tz`` (the booker's zone)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[HostSiteSlotQuery], responses={200: OpenApiTypes.OBJECT})
+    def get(self, request, host_site_id):
+        query = HostSiteSlotQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        site = host_sites.host_site_get(host_site_id=host_site_id)
+        provider = scheduling_selectors.provider_get(provider_id=q["provider"])
+        service = scheduling_selectors.service_get(service_id=q["service"])
+        tz_name = q.get("tz") or (request.user.timezone if request.user.is_authenticated else "UTC")
+        zone = ZoneInfo(tz_name)
+        range_start, range_end = booker_day_bounds(q["start"], q["end"], zone)
+        found = host_sites.host_site_slot_list(
+            site=site,
+            provider=provider,
+            service=service,
+            range_start=range_start,
+            range_end=range_end,
+            now=dj_timezone.now(),
+        )
+        return Response(
+            {
+                "timezone": tz_name,
+                "slots": [
+                    {"start": iso_in(s.start, zone), "end": iso_in(s.end, zone), "start_utc": iso_utc(s.start)}
+                    for s in found
+                ],
+            }
+        )
 
 
 # --- public verification -------------------------------------------------------------------

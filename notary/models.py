@@ -198,6 +198,7 @@ class Document(models.Model):
     storage_name = models.CharField(max_length=200, unique=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField()
+    purged_at = models.DateTimeField(null=True, blank=True, help_text="File deleted after the retention period.")
 
     class Meta:
         ordering = ["kind", "version"]
@@ -356,6 +357,7 @@ class RecordingChunk(models.Model):
     sha256 = models.CharField(max_length=64)
     storage_name = models.CharField(max_length=200, unique=True)
     uploaded_at = models.DateTimeField()
+    purged_at = models.DateTimeField(null=True, blank=True, help_text="File deleted after the retention period.")
 
     class Meta:
         ordering = ["case_id", "index"]
@@ -363,3 +365,41 @@ class RecordingChunk(models.Model):
 
     def __str__(self) -> str:
         return f"case {self.case_id} chunk {self.index}"
+
+
+class HostSite(models.Model):
+    """A mission or visa centre where the applicant sits with a consular officer (the programme's consulate model).
+
+    ``weekly``: ``[{"weekday": 1-7, "start": "HH:MM", "end": "HH:MM"}]`` and
+    ``overrides``: ``[{"date": "YYYY-MM-DD", "available": bool, "start"?, "end"?}]``,
+    wall-clock times in the organization's IANA zone, read like a provider's rules.
+    """
+
+    organization = models.OneToOneField(Organization, on_delete=models.PROTECT, related_name="host_site")
+    weekly = models.JSONField(default=list, blank=True)
+    overrides = models.JSONField(default=list, blank=True)
+    consular_officer_name = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return str(self.organization)
+
+
+class HostSiteBooking(models.Model):
+    """The host site's room held for one appointment, ``[start, end)`` UTC.
+
+    PostgreSQL refuses two unreleased bookings of one site that overlap
+    (exclusion constraint ``host_site_booking_no_overlap``, migration 0006).
+    Bookings whose appointment was cancelled are released when a new booking needs the time.
+    """
+
+    host_site = models.ForeignKey(HostSite, on_delete=models.PROTECT, related_name="bookings")
+    appointment = models.OneToOneField(Appointment, on_delete=models.PROTECT, related_name="host_site_booking")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+
+    def __str__(self) -> str:
+        return f"{self.host_site} {self.start:%Y-%m-%d %H:%M}Z"

@@ -309,6 +309,40 @@ def case_booking_check(*, client: User, case_id, provider: Provider) -> Case:
     return case
 
 
+def case_booking_prepare(
+    *, client: User, case_id, provider: Provider, host_site_id=None
+) -> Callable[[Appointment], None]:
+    """Validate a booking's ``case`` (and ``host_site``) up front; return the hook run inside the booking transaction.
+
+    Where the matter or its jurisdiction requires a host site (consulate model),
+    ``host_site`` is required (``InvalidInput`` 400); the hook moves the case to
+    ``scheduled``, holds the host site (``host_sites.host_site_book``) and adds
+    the site's consular officer as a participant.
+    """
+    from .host_sites import host_site_book, host_site_get
+
+    case = case_booking_check(client=client, case_id=case_id, provider=provider)
+    matter = case.matter_type
+    site = host_site_get(host_site_id=host_site_id) if host_site_id is not None else None
+    if site is None and (matter.host_site_required or matter.jurisdiction.host_site_required):
+        raise InvalidInput(
+            fields={"host_site": ["This matter is done at a mission or visa centre: choose a host site."]}
+        )
+
+    def hook(appointment: Appointment) -> None:
+        case_schedule(case=case, appointment=appointment)
+        if site is not None:
+            host_site_book(site=site, appointment=appointment)
+            CaseParticipant.objects.create(
+                case=case,
+                role=CaseParticipant.Role.CONSULAR_OFFICER,
+                full_name=site.consular_officer_name or f"Consular officer, {site.organization.name}",
+                added_at=dj_timezone.now(),
+            )
+
+    return hook
+
+
 def _bookable(case: Case) -> bool:
     """Accepted, or scheduled with an appointment that has since been cancelled (book again)."""
     if case.status == CaseStatus.ACCEPTED:
@@ -346,6 +380,8 @@ def case_start_session(*, case: Case, by: User, notary_location: str = "", now: 
     provider = selectors.notary_provider(by)
 
     def check(locked: Case) -> None:
+        if locked.appointment is not None and provider is not None and locked.appointment.provider_id != provider.pk:
+            raise Forbidden("Only the notary the appointment is booked with starts the session.")
         if not _room_is_open(locked.appointment, now):
             raise InvalidTransition("The appointment room is not open.", fields={"appointment": ["Room not open."]})
 

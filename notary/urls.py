@@ -6,6 +6,10 @@ ACTIONS = list(api.ACTIONS)
 
 urlpatterns = [
     path("notary/matter-types/", api.MatterTypeListApi.as_view(), name="notary-matter-types"),
+    path("notary/host-sites/", api.HostSiteListApi.as_view(), name="notary-host-sites"),
+    path(
+        "notary/host-sites/<str:host_site_id>/slots/", api.HostSiteSlotListApi.as_view(), name="notary-host-site-slots"
+    ),
     path("notary/journal.csv", api.JournalCsvApi.as_view(), name="notary-journal-csv"),
     path("notary/cases/", api.CaseListCreateApi.as_view(), name="notary-case-list"),
     path("notary/cases/<str:case_id>/", api.CaseDetailApi.as_view(), name="notary-case-detail"),

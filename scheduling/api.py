@@ -422,6 +422,9 @@ class AppointmentInput(serializers.Serializer):
     case = serializers.IntegerField(
         min_value=1, max_value=2**63 - 1, required=False, allow_null=True, help_text="A notarization case this session is for"
     )
+    host_site = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, required=False, allow_null=True, help_text="With `case`: the mission or visa centre"
+    )
 
 
 class AppointmentListCreateApi(APIView):
@@ -452,12 +455,13 @@ class AppointmentListCreateApi(APIView):
         context = {"viewer": request.user}
         after_create = None
         if v.get("case") is not None:
-            # The notary app validates the case (the client's own, accepted, a notary of its office)
-            # and moves it to ``scheduled`` inside the booking transaction.
-            from notary.services import case_booking_check, case_schedule
+            # The notary app validates the case (the client's own, accepted, a notary of its office, a host
+            # site where required) and moves it to ``scheduled`` inside the booking transaction.
+            from notary.services import case_booking_prepare
 
-            case = case_booking_check(client=request.user, case_id=v["case"], provider=provider)
-            after_create = lambda appointment: case_schedule(case=case, appointment=appointment)  # noqa: E731
+            after_create = case_booking_prepare(
+                client=request.user, case_id=v["case"], provider=provider, host_site_id=v.get("host_site")
+            )
         result = services.appointment_book(
             client=request.user,
             provider=provider,

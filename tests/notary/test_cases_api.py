@@ -393,3 +393,17 @@ def test_a_cancelled_appointment_can_be_booked_again_and_withdraw_cancels_it(
     assert as_applicant.get(f"/api/v1/notary/cases/{case_id}/").json()["appointment"] == second.json()["id"]
     assert act(as_applicant, case_id, "withdraw").json()["status"] == "withdrawn"
     assert Appointment.objects.get(pk=second.json()["id"]).status == "cancelled"
+
+
+def test_only_the_booked_notary_starts_the_session(as_applicant, as_notary, office, notary, notary_service):
+    from tests.notary.conftest import SESSION_AT, _notary
+
+    colleague = client_for(_notary("notary.zhou@example.com", office, notary_service).user)
+    with time_machine.travel(BOOKED_AT, tick=False):
+        case_id = submitted_case(as_applicant, office)
+        act(as_notary, case_id, "accept")
+        book(as_applicant, notary, notary_service, SLOT, case_id)
+    with time_machine.travel(SESSION_AT, tick=False):
+        refused = act(colleague, case_id, "start_session")
+        assert (refused.status_code, refused.json()["error"]["code"]) == (403, "forbidden")
+        assert act(as_notary, case_id, "start_session").json()["status"] == "in_session"
