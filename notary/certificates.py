@@ -299,3 +299,64 @@ def certificate_issue(*, case: Case, journal_entry: JournalEntry, now: datetime)
     certificate.pdf_sha256 = hashlib.sha256(signed).hexdigest()
     certificate.save()
     return certificate
+
+
+def journal_pdf(*, notary_name: str, office_name: str, rows: list[dict]) -> bytes:
+    """The notary's journal as a landscape A4 PDF: one block per entry (``rows`` from ``api.journal_row``)."""
+    from reportlab.lib.pagesizes import landscape
+
+    cjk = _cjk_font()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=landscape(A4), pageCompression=0)
+    pdf.setTitle(f"Notarial journal of {notary_name}")
+    width, height = landscape(A4)
+    y = height - 50
+
+    def text(value: str, x: float, size: float = 8) -> None:
+        cursor = x
+        for is_ascii, run in _runs(value):
+            face = "Helvetica" if is_ascii else cjk
+            pdf.setFont(face, size)
+            pdf.drawString(cursor, y, run)
+            cursor += pdfmetrics.stringWidth(run, face, size)
+
+    text(f"公证登记簿 Notarial journal: {notary_name}, {office_name}", 40, 13)
+    y -= 24
+    for row in rows:
+        if y < 90:
+            pdf.showPage()
+            y = height - 50
+        text(
+            f"#{row['entry_number']}  {row['recorded_at']}  {row['act_type']} / {row['matter_type']}  "
+            f"outcome: {row['outcome']} {row['reason_code']}  fee: {row['fee']} {row['currency']}"
+            + (f"  amends #{row['amends']}" if row["amends"] else ""),
+            40,
+            9,
+        )
+        y -= 12
+        text(
+            f"signer: {row['signer_name']} ({row['signer_timezone']}, at {row['signer_location'] or '-'}); "
+            f"notary at {row['notary_location'] or '-'} ({row['notary_timezone']})",
+            52,
+        )
+        y -= 11
+        for document in row["documents"]:
+            text(f"{document['kind']} v{document['version']}: {document['title']}  sha256 {document['sha256']}", 52, 7)
+            y -= 10
+        attempts = row["identity_evidence"].get("attempts", []) if row["identity_evidence"] else []
+        for attempt in attempts:
+            text(
+                f"identity: {attempt['document_type']} {attempt['issuing_country']} {attempt['document_number_masked']} "
+                f"exp {attempt['expires_on']} {attempt['method']} {attempt['result']} at {attempt['checked_at']}",
+                52,
+                7,
+            )
+            y -= 10
+        if row["recording_ref"]:
+            text(f"recording: {row['recording_ref']} sha256 {row['recording_sha256']}", 52, 7)
+            y -= 10
+        text(f"row hash {row['row_hash']}", 52, 6)
+        y -= 16
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

@@ -11,6 +11,7 @@ urlpatterns = [
         "notary/host-sites/<str:host_site_id>/slots/", api.HostSiteSlotListApi.as_view(), name="notary-host-site-slots"
     ),
     path("notary/journal.csv", api.JournalCsvApi.as_view(), name="notary-journal-csv"),
+    path("notary/journal.pdf", api.JournalPdfApi.as_view(), name="notary-journal-pdf"),
     path("notary/cases/", api.CaseListCreateApi.as_view(), name="notary-case-list"),
     path("notary/cases/<str:case_id>/", api.CaseDetailApi.as_view(), name="notary-case-detail"),
     path("notary/cases/<str:case_id>/documents/", api.DocumentUploadApi.as_view(), name="notary-document-upload"),

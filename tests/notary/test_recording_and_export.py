@@ -80,3 +80,18 @@ def test_journal_csv_export_is_the_notarys_own(as_applicant, as_notary, session)
     ]
     assert json.loads(rows[0]["identity_evidence"])["attempts"][0]["document_number_masked"] == "*****5678"
     assert as_applicant.get("/api/v1/notary/journal.csv").status_code == 404
+
+
+def test_journal_pdf_export_lists_each_entry(as_applicant, as_notary, session):
+    act(as_applicant, session, "consent", signer_location="New York, US")
+    act(as_notary, session, "verify_identity", **IDENTITY_PASS)
+    act(as_notary, session, "notarize")
+    response = as_notary.get("/api/v1/notary/journal.pdf")
+    assert (response.status_code, response["Content-Type"]) == (200, "application/pdf")
+    entry = JournalEntry.objects.get()
+    assert (
+        b"(#1  2026-01-06T01:02:00Z  signature_witnessing / cn-power-of-attorney  outcome: notarized"
+        in response.content
+    )
+    assert f"(row hash {entry.row_hash})".encode() in response.content
+    assert as_applicant.get("/api/v1/notary/journal.pdf").status_code == 404
