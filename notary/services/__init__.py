@@ -33,6 +33,7 @@ from .cases import (
 from .session import (
     DOCUMENT_TYPES,
     METHODS,
+    appointment_interpreter_refusal,
     case_consent,
     case_notarize,
     case_revoke,
@@ -55,6 +56,7 @@ __all__ = [
     "_require_actor",
     "_room_is_open",
     "_transition",
+    "appointment_interpreter_refusal",
     "case_accept",
     "case_booking_check",
     "case_booking_prepare",

@@ -9,6 +9,7 @@ from django.utils import timezone as dj_timezone
 
 from accounts.models import User
 from config.errors import Forbidden, InvalidInput
+from scheduling.models import Appointment
 
 from .. import selectors, workflow
 from ..audit import audit_append
@@ -169,8 +170,7 @@ def participant_add(*, case: Case, by: User, role: str, full_name: str, email: s
             raise InvalidTransition(f"Participants are added to an accepted case; this one is {locked.status}.")
         if role == CaseParticipant.Role.INTERPRETER and not locked.matter_type.interpreter_allowed:
             raise InterpreterNotAllowed(
-                f"{locked.matter_type.jurisdiction.name} does not allow interpreters for "
-                f"{locked.matter_type.name}: the applicant must speak to the notary directly.",
+                _interpreter_refusal(locked.matter_type),
                 fields={"role": ["Interpreters are not allowed for this matter."]},
             )
         participant = CaseParticipant.objects.create(
@@ -321,3 +321,23 @@ def case_revoke(*, case: Case, by: User, reason_code: str, now: datetime | None 
             participants=[],
         )
     return revoked
+
+
+def appointment_interpreter_refusal(*, appointment: Appointment) -> str | None:
+    """Why an interpreter may not join ``appointment``'s room, or ``None`` when one may.
+
+    For the video app's invitation and admission code: an appointment booked for a
+    notarization case whose matter forbids interpreters (the Chinese overseas
+    programme: the applicant speaks to the notary directly) refuses them (case N3).
+    """
+    case = Case.objects.filter(appointment=appointment).select_related("matter_type__jurisdiction").first()
+    if case is None or case.matter_type.interpreter_allowed:
+        return None
+    return _interpreter_refusal(case.matter_type)
+
+
+def _interpreter_refusal(matter) -> str:
+    return (
+        f"{matter.jurisdiction.name} does not allow interpreters for "
+        f"{matter.name}: the applicant must speak to the notary directly."
+    )

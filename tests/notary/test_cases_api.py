@@ -298,6 +298,11 @@ def test_n3_an_interpreter_is_refused_where_the_jurisdiction_forbids_one(as_nota
     )
     witness = act(as_notary, session, "participants", role="consular_officer", full_name="Consul Wang")
     assert witness.status_code == 200
+    # The same rule, asked by the video app for the case's appointment room.
+    from notary.services import appointment_interpreter_refusal
+
+    appointment = Case.objects.get(pk=session).appointment
+    assert appointment_interpreter_refusal(appointment=appointment) == error["message"]
 
 
 def test_n4_third_failed_identity_check_is_locked_until_24h_after_the_second(as_notary, session):
