@@ -2,11 +2,15 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from notary import pages as notary_pages
+from notary import views as notary_views
+
 from . import views
 
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("scheduling.urls")),
+    path("", include("notary.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -19,6 +23,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("scheduling.page_urls")),
     path("api/v1/", include(api_v1)),
+    path("verify/<str:code>/", notary_views.verify, name="certificate-verify"),
+    path("notary/cases/", notary_pages.case_list_page, name="notary-case-list-page"),
+    path("notary/cases/<str:case_id>/", notary_pages.case_detail_page, name="notary-case-page"),
     re_path(r"^api/", views.api_not_found),  # unknown API paths answer in JSON even with DEBUG on
 ]
 

@@ -266,6 +266,7 @@ def appointment_book(
     idempotency_key: str | None = None,
     fingerprint: str = "",
     render: Callable[[Appointment], dict] | None = None,
+    after_create: Callable[[Appointment], object] | None = None,
     now: datetime | None = None,
 ) -> BookingResult:
     """Book ``service`` with ``provider`` at UTC-aware ``start`` for ``client``.
@@ -277,6 +278,8 @@ def appointment_book(
 
     Raises ``ServiceNotOffered``/``NotAvailable`` (400), ``SlotTaken`` (409),
     ``IdempotencyKeyReused`` (422). Nothing is stored when it raises.
+    ``after_create(appointment)`` runs inside the booking transaction (a notary
+    case moving to ``scheduled``); whatever it raises undoes the booking.
     """
     now = now or dj_timezone.now()
     start = start.astimezone(UTC)
@@ -329,6 +332,8 @@ def appointment_book(
             if constraint_name(exc) == NO_OVERLAP_CONSTRAINT:
                 raise SlotTaken() from exc
             raise
+        if after_create is not None:
+            after_create(appointment)
         body = None
         if record is not None:
             body = render(appointment) if render else {"id": appointment.pk}
