@@ -188,6 +188,13 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
+# --- Notary -----------------------------------------------------------------
+# Largest accepted document upload (bytes), the office signing keys (outside the
+# repository), and an optional CJK TrueType font for certificates.
+NOTARY_MAX_UPLOAD_BYTES = int(os.environ.get("NOTARY_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+NOTARY_KEY_DIR = Path(os.environ.get("NOTARY_KEY_DIR", str(BASE_DIR / "var" / "keys")))
+NOTARY_CJK_FONT = os.environ.get("NOTARY_CJK_FONT", "")
+
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "emails"))

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from notary import pages as notary_pages
+from notary import views as notary_views
 from scheduling.calendar_api import calendar_feed
 
 from . import views
@@ -9,6 +11,7 @@ from . import views
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("scheduling.urls")),
+    path("", include("notary.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -22,6 +25,9 @@ urlpatterns = [
     path("", include("scheduling.page_urls")),
     path("api/v1/", include(api_v1)),
     re_path(r"^calendar/(?P<feed_token>[A-Za-z0-9_-]{1,64})\.ics$", calendar_feed, name="calendar-feed"),
+    path("verify/<str:code>/", notary_views.verify, name="certificate-verify"),
+    path("notary/cases/", notary_pages.case_list_page, name="notary-case-list-page"),
+    path("notary/cases/<str:case_id>/", notary_pages.case_detail_page, name="notary-case-page"),
     re_path(r"^api/", views.api_not_found),  # unknown API paths answer in JSON even with DEBUG on
 ]
 

@@ -441,6 +441,12 @@ class AppointmentInput(serializers.Serializer):
     client_timezone = TimezoneField(max_length=64, required=False)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    case = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, required=False, allow_null=True, help_text="A notarization case this session is for"
+    )
+    host_site = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, required=False, allow_null=True, help_text="With `case`: the mission or visa centre"
+    )
 
 
 class AppointmentListCreateApi(APIView):
@@ -469,6 +475,15 @@ class AppointmentListCreateApi(APIView):
         provider = selectors.provider_get(provider_id=v["provider"])
         service = selectors.service_get(service_id=v["service"])
         context = {"viewer": request.user}
+        after_create = None
+        if v.get("case") is not None:
+            # The notary app validates the case (the client's own, accepted, a notary of its office, a host
+            # site where required) and moves it to ``scheduled`` inside the booking transaction.
+            from notary.services import case_booking_prepare
+
+            after_create = case_booking_prepare(
+                client=request.user, case_id=v["case"], provider=provider, host_site_id=v.get("host_site")
+            )
         result = services.appointment_book(
             client=request.user,
             provider=provider,
@@ -480,6 +495,7 @@ class AppointmentListCreateApi(APIView):
             idempotency_key=key,
             fingerprint=services.request_fingerprint(request.data),
             render=lambda appointment: AppointmentOutput(appointment, context=context).data,
+            after_create=after_create,
         )
         body = result.body if result.body is not None else AppointmentOutput(result.appointment, context=context).data
         return Response(body, status=201)

@@ -266,6 +266,7 @@ def appointment_book(
     idempotency_key: str | None = None,
     fingerprint: str = "",
     render: Callable[[Appointment], dict] | None = None,
+    after_create: Callable[[Appointment], object] | None = None,
     now: datetime | None = None,
 ) -> BookingResult:
     """Book ``service`` with ``provider`` at UTC-aware ``start`` for ``client``.
@@ -276,7 +277,9 @@ def appointment_book(
     and a replay with the same key and ``fingerprint`` returns it unchanged.
 
     Raises ``ServiceNotOffered``/``NotAvailable`` (400), ``SlotTaken`` (409),
-    ``IdempotencyKeyReused`` (422). Nothing is stored when it raises. After
+    ``IdempotencyKeyReused`` (422). Nothing is stored when it raises.
+    ``after_create(appointment)`` runs inside the booking transaction (a notary
+    case moving to ``scheduled``); whatever it raises undoes the booking. After
     commit both participants get the booking email with the invite (a replay
     sends nothing; see ``notifications``).
     """
@@ -331,6 +334,8 @@ def appointment_book(
             if constraint_name(exc) == NO_OVERLAP_CONSTRAINT:
                 raise SlotTaken() from exc
             raise
+        if after_create is not None:
+            after_create(appointment)
         notifications.notices_after_commit(appointment=appointment, kind="booked")
         body = None
         if record is not None:

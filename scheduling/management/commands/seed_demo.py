@@ -170,6 +170,9 @@ class Command(BaseCommand):
                 role=Role.CLIENT,
                 legal_aid_group=group,
             )
+        from notary.demo import notary_demo_seed
+
+        notary_demo_seed(office=office)
         self._user(
             "staff@demo.lexmeet.local",
             password,

@@ -1,0 +1,104 @@
+"""Session recordings: chunks uploaded during the session, each hashed; a manifest hash goes into the journal.
+
+Source: RULONA §14A(e)(2) and cases/notary.md (recording of the communication kept
+with the journal for the retention period). Recording starts only after the
+applicant's consent; the first chunk must be a WebM/Matroska stream (EBML magic).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone as dj_timezone
+
+from accounts.models import User
+from config.errors import DomainError, InvalidInput
+
+from .audit import audit_append
+from .documents import storage_root
+from .errors import EmptyFile, FileTooLarge, InvalidTransition, UnsupportedType
+from .models import Case, CaseStatus, RecordingChunk
+
+EBML_MAGIC = b"\x1a\x45\xdf\xa3"  # WebM / Matroska (RFC 9559 §4)
+
+
+class ChunkExists(DomainError):
+    status, code, message = 409, "chunk_exists", "This chunk index was already uploaded."
+
+
+def recording_chunk_upload(*, case: Case, by: User, index: int, upload, now: datetime | None = None) -> RecordingChunk:
+    """Store chunk ``index`` (0, 1, 2, ...) of the session recording; notary only, in session, after consent.
+
+    Raises ``InvalidTransition`` (409) outside the session or before consent,
+    ``ChunkExists`` (409) for a repeated index, ``UnsupportedType``/``EmptyFile``
+    (400) and ``FileTooLarge`` (413).
+    """
+    from .services import _lock, _require_actor
+
+    now = now or dj_timezone.now()
+    if not 0 <= index < 100_000:
+        raise InvalidInput(fields={"index": ["0 to 99999."]})
+    limit = settings.NOTARY_MAX_UPLOAD_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise FileTooLarge()
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLarge()
+    if not data:
+        raise EmptyFile()
+    if index == 0 and not data.startswith(EBML_MAGIC):
+        raise UnsupportedType("The recording must be a WebM stream.", fields={"chunk": ["Not WebM."]})
+    storage_name = f"{case.pk}/{index:05d}-{secrets.token_hex(8)}.webm"
+    path = storage_root() / "recordings" / storage_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    try:
+        with transaction.atomic():
+            locked = _lock(case)
+            _require_actor(locked, by, "verify_identity")
+            if locked.status != CaseStatus.IN_SESSION or locked.consent_at is None:
+                raise InvalidTransition("Recording starts once the session has started and the applicant consented.")
+            try:
+                with transaction.atomic():
+                    chunk = RecordingChunk.objects.create(
+                        case=locked,
+                        index=index,
+                        size=len(data),
+                        sha256=hashlib.sha256(data).hexdigest(),
+                        storage_name=storage_name,
+                        uploaded_at=now,
+                    )
+            except IntegrityError:
+                raise ChunkExists()
+            audit_append(
+                action="notary.recording.chunk",
+                actor=by,
+                case=locked,
+                target=f"recording_chunk:{chunk.pk}",
+                data={"index": index, "sha256": chunk.sha256, "size": chunk.size},
+                at=now,
+            )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return chunk
+
+
+def recording_manifest(case: Case) -> dict:
+    """``{"chunks": [{"index", "size", "sha256"}], "sha256": <SHA-256 of the canonical chunk list>}``."""
+    chunks = [{"index": c.index, "size": c.size, "sha256": c.sha256} for c in case.recording_chunks.order_by("index")]
+    canonical = json.dumps(chunks, sort_keys=True, separators=(",", ":"))
+    return {"chunks": chunks, "sha256": hashlib.sha256(canonical.encode()).hexdigest() if chunks else ""}
+
+
+def recording_reference(case: Case) -> tuple[str, str]:
+    """``(recording_ref, recording_sha256)`` for the journal entry of ``case``; empty when nothing was recorded."""
+    manifest = recording_manifest(case)
+    if not manifest["chunks"]:
+        return "", ""
+    return f"recording:case-{case.pk}:{len(manifest['chunks'])}-chunks", manifest["sha256"]

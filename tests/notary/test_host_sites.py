@@ -1,0 +1,89 @@
+"""Host sites (consulate model): slots are the intersection of the notary's and the site's hours; booking holds both."""
+
+import pytest
+import time_machine
+
+from notary.models import CaseParticipant, HostSite, HostSiteBooking, MatterType
+from scheduling.models import Appointment, Organization
+from tests.conftest import client_for
+from tests.factories import make_user
+from tests.notary.conftest import BOOKED_AT, SLOT, _notary, act, book, submitted_case
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def consulate(db):
+    org = Organization.objects.create(
+        name="Consulate General in New York", kind="host_site", region="New York", timezone="America/New_York"
+    )
+    return HostSite.objects.create(
+        organization=org,
+        weekly=[{"weekday": d, "start": "18:00", "end": "22:00"} for d in range(1, 8)],
+        consular_officer_name="Consul Wang",
+    )
+
+
+def slots(api, site, notary, service, day):
+    response = api.get(
+        f"/api/v1/notary/host-sites/{site.pk}/slots/",
+        {"provider": notary.pk, "service": service.pk, "start": day, "end": day, "tz": "America/New_York"},
+    )
+    assert response.status_code == 200, response.json()
+    return [s["start"] for s in response.json()["slots"]]
+
+
+def test_taiyuan_morning_is_the_evening_before_in_new_york_winter_and_summer(api, consulate, notary, notary_service):
+    # Taiyuan 09:00-11:00 (slots at 09:00 and 10:00, 45 minutes) meets a consulate open 18:00-22:00 in New York.
+    with time_machine.travel(BOOKED_AT, tick=False):
+        assert slots(api, consulate, notary, notary_service, "2026-01-05") == [
+            "2026-01-05T20:00:00-05:00",
+            "2026-01-05T21:00:00-05:00",
+        ]
+    with time_machine.travel("2026-07-01T00:00:00Z", tick=False):
+        # In summer 09:00 Taiyuan is 21:00 EDT; the 10:00 slot would end at 22:45, after the consulate closes.
+        assert slots(api, consulate, notary, notary_service, "2026-07-06") == ["2026-07-06T21:00:00-04:00"]
+
+
+@time_machine.travel(BOOKED_AT, tick=False)
+def test_booking_with_a_host_site_holds_it_and_adds_the_consular_officer(
+    as_applicant, as_notary, office, notary, notary_service, consulate, api
+):
+    case_id = submitted_case(as_applicant, office)
+    act(as_notary, case_id, "accept")
+    booked = book(as_applicant, notary, notary_service, SLOT, case_id, host_site=consulate.pk)
+    assert booked.status_code == 201, booked.json()
+    held = HostSiteBooking.objects.get()
+    assert (held.appointment_id, held.start.isoformat()) == (booked.json()["id"], "2026-01-06T01:00:00+00:00")
+    assert list(CaseParticipant.objects.values_list("role", "full_name")) == [("consular_officer", "Consul Wang")]
+    assert slots(api, consulate, notary, notary_service, "2026-01-05") == ["2026-01-05T21:00:00-05:00"]
+
+    # Another notary of the office is free at 09:00 Taiyuan, but the consulate is not.
+    colleague = _notary("notary.zhou@example.com", office, notary_service)
+    other = client_for(make_user("li.na@example.com", timezone="America/New_York"))
+    other_case = submitted_case(other, office)
+    act(as_notary, other_case, "accept")
+    taken = book(other, colleague, notary_service, SLOT, other_case, host_site=consulate.pk)
+    assert (taken.status_code, taken.json()["error"]["code"]) == (409, "slot_taken")
+    assert Appointment.objects.count() == 1
+    closed = book(other, colleague, notary_service, "2026-01-06T11:00:00+08:00", other_case, host_site=consulate.pk)
+    assert (closed.status_code, closed.json()["error"]["message"]) == (400, "The host site is closed at this time.")
+
+    # Cancelling the first appointment frees the consulate for the colleague.
+    as_applicant.post(f"/api/v1/appointments/{booked.json()['id']}/cancel/", {}, format="json")
+    again = book(other, colleague, notary_service, SLOT, other_case, host_site=consulate.pk)
+    assert again.status_code == 201, again.json()
+    assert HostSiteBooking.objects.filter(released_at__isnull=True).count() == 1
+
+
+@time_machine.travel(BOOKED_AT, tick=False)
+def test_a_matter_that_requires_a_host_site_refuses_the_direct_model(
+    as_applicant, as_notary, office, notary, notary_service
+):
+    MatterType.objects.filter(code="cn-power-of-attorney").update(host_site_required=True)
+    case_id = submitted_case(as_applicant, office)
+    act(as_notary, case_id, "accept")
+    response = book(as_applicant, notary, notary_service, SLOT, case_id)
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["host_site"]
+    assert Appointment.objects.count() == 0
