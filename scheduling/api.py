@@ -442,10 +442,18 @@ class AppointmentInput(serializers.Serializer):
     language = serializers.ChoiceField(choices=Language.choices, required=False)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     case = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, required=False, allow_null=True, help_text="A notarization case this session is for"
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        allow_null=True,
+        help_text="A notarization case this session is for",
     )
     host_site = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, required=False, allow_null=True, help_text="With `case`: the mission or visa centre"
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        allow_null=True,
+        help_text="With `case`: the mission or visa centre",
     )
 
 
