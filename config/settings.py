@@ -179,6 +179,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Lexmeet <no-reply@lex
 # --- Video ----------------------------------------------------------------
 TURN_URLS = env_list("TURN_URLS")
 TURN_SECRET = os.environ.get("TURN_SECRET", "")
+STUN_URLS = env_list("STUN_URLS", "stun:stun.l.google.com:19302")
+# A room closes this long after its appointment ends (TURN credentials last as long).
+VIDEO_ROOM_GRACE_MINUTES = int(os.environ.get("VIDEO_ROOM_GRACE_MINUTES", "15"))
 
 # --- REST framework ---------------------------------------------------------
 REST_FRAMEWORK = {

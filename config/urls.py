@@ -7,6 +7,7 @@ from . import views
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("scheduling.urls")),
+    path("", include("video.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

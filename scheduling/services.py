@@ -22,6 +22,7 @@ from django.utils import timezone as dj_timezone
 from accounts.models import Role, User
 from accounts.services import user_register
 from config.errors import DomainError, Forbidden, InvalidInput
+from video.services import room_create_for_appointment
 
 from . import selectors
 from .models import (
@@ -308,6 +309,7 @@ def appointment_book(
             if constraint_name(exc) == NO_OVERLAP_CONSTRAINT:
                 raise SlotTaken() from exc
             raise
+        room_create_for_appointment(appointment=appointment)
         body = None
         if record is not None:
             body = render(appointment) if render else {"id": appointment.pk}
