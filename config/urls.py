@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from video import views as video_views
+
 from . import views
 
 api_v1 = [
@@ -17,6 +19,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("rooms/<str:room_id>/", video_views.room_page, name="room"),
 ]
 
 handler404 = "config.views.not_found"
