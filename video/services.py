@@ -311,7 +311,8 @@ def participant_connect(
         participant_pk=participant.pk,
         lobby=lobby,
         resumed=resumed,
-        replaced=previous if previous is not None and previous.connection_id else None,
+        # A reconnecting socket is already gone; only a live one (other tab, half-open) is told to close.
+        replaced=previous if previous is not None and previous.presence in (Presence.ONLINE, Presence.LOBBY) else None,
         peers=[peer_of(p) for p in others if p.presence in (Presence.ONLINE, Presence.RECONNECTING)],
         waiting=[peer_of(p) for p in others if p.presence == Presence.LOBBY] if participant.is_host else [],
         expired=expired,
