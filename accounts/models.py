@@ -4,15 +4,16 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
 
 from .validators import validate_phone, validate_timezone
 
 
 class Role(models.TextChoices):
-    CLIENT = "client", "Client"
-    LAWYER = "lawyer", "Lawyer"
-    NOTARY = "notary", "Notary"
-    STAFF = "staff", "Staff"
+    CLIENT = "client", _("Client")
+    LAWYER = "lawyer", _("Lawyer")
+    NOTARY = "notary", _("Notary")
+    STAFF = "staff", _("Staff")
 
 
 class Language(models.TextChoices):
@@ -21,13 +22,13 @@ class Language(models.TextChoices):
 
 
 class LegalAidGroup(models.TextChoices):
-    NONE = "none", "None"
-    ELDERLY = "elderly", "Elderly"
-    DISABILITY = "disability", "Person with a disability"
-    MINOR = "minor", "Minor"
-    MIGRANT_WORKER = "migrant_worker", "Migrant worker"
-    VETERAN = "veteran", "Veteran"
-    LOW_INCOME = "low_income", "Low-income family"
+    NONE = "none", _("None")
+    ELDERLY = "elderly", _("Elderly")
+    DISABILITY = "disability", _("Person with a disability")
+    MINOR = "minor", _("Minor")
+    MIGRANT_WORKER = "migrant_worker", _("Migrant worker")
+    VETERAN = "veteran", _("Veteran")
+    LOW_INCOME = "low_income", _("Low-income family")
 
 
 class UserManager(BaseUserManager):

@@ -81,13 +81,13 @@ def _failure_key(email: str, address: str) -> str:
     return f"login-failures:{digest}"
 
 
-def token_obtain(*, email: str, password: str, address: str) -> str:
-    """Return the API token for a correct email and password.
+def user_authenticate(*, email: str, password: str, address: str) -> User:
+    """Return the active user with this email and password.
 
     After ``LOGIN_FAILURE_LIMIT`` failures for the same (email, client address)
     within ``LOGIN_FAILURE_WINDOW_SECONDS``, refuses with ``TooManyAttempts``
     (429) whatever the password, and answers unknown emails exactly as wrong
-    passwords (``InvalidCredentials``), so the endpoint does not reveal accounts.
+    passwords (``InvalidCredentials``), so sign-in does not reveal accounts.
     """
     key = _failure_key(email, address)
     if cache.get(key, 0) >= settings.LOGIN_FAILURE_LIMIT:
@@ -100,5 +100,19 @@ def token_obtain(*, email: str, password: str, address: str) -> str:
             cache.set(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
         raise InvalidCredentials()
     cache.delete(key)
+    return user
+
+
+def token_obtain(*, email: str, password: str, address: str) -> str:
+    """The API token for a correct email and password (throttled as ``user_authenticate``)."""
+    user = user_authenticate(email=email, password=password, address=address)
     token, _ = Token.objects.get_or_create(user=user)
     return token.key
+
+
+def user_update_preferences(*, user: User, timezone: str, language: str, legal_aid_group: str) -> User:
+    """Save the viewer's zone (IANA), language and self-declared legal-aid group."""
+    zone_get(timezone)
+    user.timezone, user.language, user.legal_aid_group = timezone, language, legal_aid_group
+    user.save(update_fields=["timezone", "language", "legal_aid_group"])
+    return user

@@ -18,6 +18,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.page_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("scheduling.page_urls")),
     path("api/v1/", include(api_v1)),
     path("rooms/<str:room_id>/", video_views.room_page, name="room"),
 ]

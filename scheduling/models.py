@@ -13,20 +13,21 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import validate_timezone
 
 
 class OrganizationKind(models.TextChoices):
-    LEGAL_AID_CENTRE = "legal_aid_centre", "Legal aid centre"
-    LAW_FIRM = "law_firm", "Law firm"
-    NOTARY_OFFICE = "notary_office", "Notary office"
-    HOST_SITE = "host_site", "Host site (mission or visa centre)"
+    LEGAL_AID_CENTRE = "legal_aid_centre", _("Legal aid centre")
+    LAW_FIRM = "law_firm", _("Law firm")
+    NOTARY_OFFICE = "notary_office", _("Notary office")
+    HOST_SITE = "host_site", _("Host site (mission or visa centre)")
 
 
 class ProviderKind(models.TextChoices):
-    LAWYER = "lawyer", "Lawyer"
-    NOTARY = "notary", "Notary"
+    LAWYER = "lawyer", _("Lawyer")
+    NOTARY = "notary", _("Notary")
 
 
 class Organization(models.Model):
@@ -147,9 +148,9 @@ class AvailabilityOverride(models.Model):
 
 
 class AppointmentStatus(models.TextChoices):
-    CONFIRMED = "confirmed", "Confirmed"
-    CANCELLED = "cancelled", "Cancelled"
-    COMPLETED = "completed", "Completed"
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
+    COMPLETED = "completed", _("Completed")
 
 
 # Statuses that hold time on the provider's calendar (and in the exclusion constraint).
