@@ -21,8 +21,12 @@ def test_password_reset_email_link_sets_a_new_password():
     set_url = form.redirect_chain[-1][0]
     done = client.post(set_url, {"new_password1": "brand-new-passphrase", "new_password2": "brand-new-passphrase"})
     assert done.status_code == 302
-    assert Client().post("/accounts/login/", {"email": "forgot@example.com",
-                                              "password": "brand-new-passphrase"}).status_code == 302
+    assert (
+        Client()
+        .post("/accounts/login/", {"email": "forgot@example.com", "password": "brand-new-passphrase"})
+        .status_code
+        == 302
+    )
 
 
 def test_unknown_address_gets_the_same_answer_and_no_email():

@@ -19,6 +19,7 @@ websockets = pytest.importorskip("websockets")
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription  # noqa: E402
 
 from tests.video.live import Daphne, live_env, manage, seed_room  # noqa: E402
+from tests.video.ws import run_async  # noqa: E402
 from video.tickets import ticket_issue  # noqa: E402
 
 TIMEOUT = 30
@@ -107,9 +108,8 @@ def test_v2_two_aiortc_peers_connect_through_daphne(live_db, tmp_path, processes
     seeded = seed_room(env)
     servers = [Daphne(env, tmp_path / f"daphne-{i}.log") for i in range(processes)]
     try:
-        result = asyncio.run(
-            two_peers(servers[0].ws_url(seeded["room_id"]), servers[-1].ws_url(seeded["room_id"]), seeded)
-        )
+        urls = servers[0].ws_url(seeded["room_id"]), servers[-1].ws_url(seeded["room_id"])
+        result = run_async(lambda: two_peers(*urls, seeded))
     finally:
         for server in servers:
             server.stop()

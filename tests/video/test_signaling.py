@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import channel_layers
 
 from tests.factories import make_user
 from tests.video.conftest import make_room
-from tests.video.ws import open_socket, open_with_ticket, recv, recv_type, silent, until_closed
+from tests.video.ws import open_socket, open_with_ticket, recv, recv_type, run_async, silent, until_closed
 from video.models import AttendanceEvent, Participant, ParticipantRole, Presence, Room
 from video.services import participant_revoke
 
@@ -33,7 +32,7 @@ async def joined(room_id, user):
 
 
 def run(scenario):
-    async_to_sync(scenario)()
+    run_async(scenario)
 
 
 def peer(p: Participant, name: str, state: str | None = "online", **extra) -> dict:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -76,3 +78,13 @@ async def until_closed(comm, timeout: float = 3) -> tuple[list[dict], int]:
 
 async def silent(comm, timeout: float = 0.3) -> bool:
     return await comm.receive_nothing(timeout=timeout)
+
+
+def run_async(scenario):
+    """Run ``scenario()`` on a fresh event loop in a thread of its own.
+
+    Not ``async_to_sync``/``asyncio.run`` in the test's thread: the session-wide
+    Playwright browser of tests/browser keeps an event loop running there.
+    """
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(scenario())).result()
