@@ -6,8 +6,10 @@ import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 from django.test import Client
 from django.utils import timezone as dj_timezone
 
@@ -86,5 +88,14 @@ def run_async(scenario):
     Not ``async_to_sync``/``asyncio.run`` in the test's thread: the session-wide
     Playwright browser of tests/browser keeps an event loop running there.
     """
+
+    async def main():
+        try:
+            return await scenario()
+        finally:
+            # The ORM ran in asgiref's worker thread: close its connections, or the test
+            # database cannot be dropped at the end of the session.
+            await sync_to_async(connections.close_all)()
+
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: asyncio.run(scenario())).result()
+        return pool.submit(lambda: asyncio.run(main())).result()
