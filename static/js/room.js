@@ -227,9 +227,10 @@
 
   // --- lists ---------------------------------------------------------------------
 
-  function button(text, onClick) {
+  function button(text, onClick, className = "") {
     const b = document.createElement("button");
     b.type = "button";
+    b.className = className;
     b.textContent = text;
     b.addEventListener("click", onClick);
     return b;
@@ -248,7 +249,9 @@
       const pcState = peer.pc ? peer.pc.connectionState : "new";
       li.textContent = `${peer.info.name} (${peer.info.role}) ${flags.join(", ")}`;
       li.dataset.connection = pcState;
-      if (room.role === "host") li.append(button(T.remove, () => send({ type: "kick", peer_id: peer.info.peer_id })));
+      if (room.role === "host") {
+        li.append(button(T.remove, () => send({ type: "kick", peer_id: peer.info.peer_id }), "secondary"));
+      }
       list.append(li);
     }
   }
@@ -271,7 +274,7 @@
       li.textContent = `${info.name} (${info.role})`;
       li.append(
         button(T.admit, () => send({ type: "admit", peer_id: info.peer_id })),
-        button(T.deny, () => send({ type: "deny", peer_id: info.peer_id })),
+        button(T.deny, () => send({ type: "deny", peer_id: info.peer_id }), "secondary"),
       );
       list.append(li);
     }

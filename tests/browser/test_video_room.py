@@ -6,6 +6,7 @@ fake camera and microphone) and a live Daphne of its own (tests/video/live.py).
 
 from __future__ import annotations
 
+from tests.browser.conftest import axe_violations
 from tests.video.live import Daphne, live_env, manage, seed_room
 
 CONNECTED = """() => {
@@ -47,6 +48,7 @@ def test_two_browsers_see_each_others_fake_video(browser, tmp_path):
         assert host_list.count() == 1
         assert host_list.get_attribute("data-connection") == "connected"
         assert "Chen Client (client)" in host_list.inner_text()
+        assert axe_violations(pages[0]) == []
     finally:
         for context in contexts:
             context.close()
