@@ -150,12 +150,12 @@ def room_create_for_appointment(*, appointment: Appointment) -> Room:
     room = Room.objects.create(
         appointment=appointment, lobby_enabled=lobby, max_participants=appointment.service.max_participants
     )
-    Participant.objects.bulk_create(
-        [
-            Participant(room=room, user_id=provider.user_id, role=ParticipantRole.HOST, admitted=True),
-            Participant(room=room, user_id=appointment.client_id, role=ParticipantRole.CLIENT, admitted=not lobby),
-        ]
-    )
+    people = [Participant(room=room, user_id=provider.user_id, role=ParticipantRole.HOST, admitted=True)]
+    if appointment.client_id != provider.user_id:  # a provider booking themselves (a test call) is just the host
+        people.append(
+            Participant(room=room, user_id=appointment.client_id, role=ParticipantRole.CLIENT, admitted=not lobby)
+        )
+    Participant.objects.bulk_create(people)
     return room
 
 

@@ -178,3 +178,25 @@ def test_host_invites_an_interpreter_within_the_limit(fixed_room):
         url, {"email": "third@example.com", "role": "witness"}, format="json"
     )
     assert by_client.status_code == 403
+
+
+def test_a_provider_booking_themselves_is_only_the_host(db):
+    from scheduling.models import Appointment
+    from tests.factories import make_provider, make_service
+    from video.services import room_create_for_appointment
+
+    service = make_service(code="self")
+    provider = make_provider("self@example.com", zone="UTC", services=[service])
+    start = datetime(2024, 5, 6, 12, 0, tzinfo=UTC)
+    appointment = Appointment.objects.create(
+        provider=provider,
+        service=service,
+        client=provider.user,
+        start=start,
+        end=start + timedelta(minutes=30),
+        blocked_start=start,
+        blocked_end=start + timedelta(minutes=30),
+        client_timezone="UTC",
+    )
+    room = room_create_for_appointment(appointment=appointment)
+    assert list(room.participants.values_list("role", flat=True)) == ["host"]
