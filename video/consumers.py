@@ -23,6 +23,7 @@ import secrets
 from time import monotonic
 from urllib.parse import urlparse
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -65,6 +66,18 @@ class RoomConsumer(AsyncWebsocketConsumer):
     """One socket of one participant in one room; states: authenticating -> lobby -> joined -> closed."""
 
     state: str = "new"
+
+    async def dispatch(self, message):
+        """As ``AsyncConsumer.dispatch`` without its per-message ``aclose_old_connections()``.
+
+        Channels >= 4.2 hops to a worker thread before every handler to close stale
+        database connections: one thread round trip per ICE candidate. Every ORM call
+        here goes through ``database_sync_to_async``, which closes them itself.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # --- connection ---------------------------------------------------------------
 
