@@ -39,8 +39,18 @@ test: install
 schema: install
 	DEBUG=1 $(BIN)/python manage.py spectacular --validate --file docs/openapi.yaml
 
-bench: install
-	$(BIN)/python bench/slots.py
+# Benchmarks run in their own venv: django-appointment (the peer of bench/slots.py) never enters .venv.
+BENCH_VENV := .venv-bench
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lexmeet_bench
+
+$(BENCH_VENV)/.installed: requirements.txt bench/requirements.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench: $(BENCH_VENV)/.installed
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BENCH_VENV)/bin/python bench/slots.py
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BENCH_VENV)/bin/python bench/booking_concurrency.py
 
 messages: install  ## re-extract strings, apply tools/zh_hans.py, compile (needs gettext and polib)
 	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench
@@ -48,4 +58,4 @@ messages: install  ## re-extract strings, apply tools/zh_hans.py, compile (needs
 	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var staticfiles
+	rm -rf $(VENV) $(BENCH_VENV) db.sqlite3 db.sqlite3-* var staticfiles

@@ -81,5 +81,5 @@ class TokenObtainApi(APIView):
     def post(self, request):
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
-        key = token_obtain(address=request.META.get("REMOTE_ADDR", ""), **data.validated_data)
+        key = token_obtain(request=request._request, **data.validated_data)
         return Response(TokenOutput({"token": key}).data)

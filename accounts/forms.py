@@ -77,9 +77,9 @@ class LoginForm(forms.Form):
     email = forms.EmailField(label=_("Email"), max_length=254)
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, max_length=128)
 
-    def __init__(self, *args, address: str = "", **kwargs):
+    def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.address = address
+        self.request = request
         self.user = None
 
     def clean(self):
@@ -87,7 +87,7 @@ class LoginForm(forms.Form):
         if self.errors:
             return data
         try:
-            self.user = user_authenticate(email=data["email"], password=data["password"], address=self.address)
+            self.user = user_authenticate(request=self.request, email=data["email"], password=data["password"])
         except TooManyAttempts:
             raise forms.ValidationError(_("Too many failed sign-ins. Try again in 15 minutes.")) from None
         except InvalidCredentials:

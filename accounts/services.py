@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework.authtoken.models import Token
@@ -76,36 +72,36 @@ def user_register(
     return user
 
 
-def _failure_key(email: str, address: str) -> str:
-    digest = hashlib.sha256(f"{email.lower()}|{address}".encode()).hexdigest()
-    return f"login-failures:{digest}"
-
-
-def user_authenticate(*, email: str, password: str, address: str) -> User:
+def user_authenticate(*, request, email: str, password: str) -> User:
     """Return the active user with this email and password.
 
-    After ``LOGIN_FAILURE_LIMIT`` failures for the same (email, client address)
-    within ``LOGIN_FAILURE_WINDOW_SECONDS``, refuses with ``TooManyAttempts``
-    (429) whatever the password, and answers unknown emails exactly as wrong
-    passwords (``InvalidCredentials``), so sign-in does not reveal accounts.
+    ``request`` is the Django ``HttpRequest`` (django-axes reads the client address
+    from it). After ``LOGIN_FAILURE_LIMIT`` failures for one (email, address) pair,
+    django-axes locks that pair for ``LOGIN_FAILURE_WINDOW_SECONDS`` and this raises
+    ``TooManyAttempts`` (429) whatever the password; unknown emails answer exactly
+    as wrong passwords (``InvalidCredentials``), so sign-in does not reveal accounts.
     """
-    key = _failure_key(email, address)
-    if cache.get(key, 0) >= settings.LOGIN_FAILURE_LIMIT:
+    request.lexmeet_login_email = email.lower()
+    user = authenticate(request, username=email.lower(), password=password)
+    if getattr(request, "axes_locked_out", False):
         raise TooManyAttempts()
-    user = authenticate(username=email.lower(), password=password)
     if user is None or not user.is_active:
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
         raise InvalidCredentials()
-    cache.delete(key)
     return user
 
 
-def token_obtain(*, email: str, password: str, address: str) -> str:
-    """The API token for a correct email and password (throttled as ``user_authenticate``)."""
-    user = user_authenticate(email=email, password=password, address=address)
+def axes_username(request, credentials: dict | None = None) -> str | None:
+    """django-axes ``AXES_USERNAME_CALLABLE``: the email being signed in with.
+
+    Axes otherwise reads a form field, which a JSON body does not have, and would
+    record failures without a username (so a later attempt never matched them).
+    """
+    return (credentials or {}).get("username") or getattr(request, "lexmeet_login_email", None)
+
+
+def token_obtain(*, request, email: str, password: str) -> str:
+    """The API token for a correct email and password (locked out as ``user_authenticate``)."""
+    user = user_authenticate(request=request, email=email, password=password)
     token, _ = Token.objects.get_or_create(user=user)
     return token.key
 

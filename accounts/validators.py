@@ -5,7 +5,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import phonenumbers
 from django.core.exceptions import ValidationError
 
-_ZONES = frozenset(available_timezones())
+# IANA names, without the tz database's technical entries: "localtime" follows the
+# server's own clock setting, "Factory" means "zone unknown", posixrules is a template.
+_ZONES = frozenset(
+    name
+    for name in available_timezones()
+    if name not in {"localtime", "Factory", "posixrules"} and not name.startswith(("posix/", "right/"))
+)
 
 
 def zone_get(name: str) -> ZoneInfo:

@@ -37,11 +37,12 @@ def signup(request):
 
 
 def login_page(request):
-    form = LoginForm(request.POST or None, address=request.META.get("REMOTE_ADDR", ""))
+    form = LoginForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         login(request, form.user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(_next_url(request))
-    return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
+    status = 429 if getattr(request, "axes_locked_out", False) else 200
+    return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)}, status=status)
 
 
 @require_POST

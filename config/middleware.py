@@ -6,6 +6,8 @@ otherwise UTC. Language: the signed-in user's preference wins over the
 ``django_language`` cookie and the Accept-Language header.
 """
 
+from django.http.response import HttpResponseRedirectBase
+from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 
 from accounts.validators import zone_get
@@ -38,3 +40,31 @@ class ViewerMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class HttpResponsePermanentRedirectKeepMethod(HttpResponseRedirectBase):
+    status_code = 308
+
+
+class ApiSlashMiddleware:
+    """``POST /api/v1/appointments`` (no trailing slash) is redirected with 308, keeping method and body.
+
+    Django's APPEND_SLASH cannot redirect a POST without losing its body (in DEBUG it
+    raises a RuntimeError, a 500); 308 (RFC 9110 §15.4.9) tells the client to repeat
+    the same request at the slashed URL.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path.startswith("/api/") and not path.endswith("/") and request.method not in ("GET", "HEAD"):
+            try:
+                resolve(path + "/")
+            except Resolver404:
+                pass
+            else:
+                query = request.META.get("QUERY_STRING", "")
+                return HttpResponsePermanentRedirectKeepMethod(request.path + "/" + (f"?{query}" if query else ""))
+        return self.get_response(request)

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from video import views as video_views
@@ -23,7 +23,10 @@ urlpatterns = [
     path("", include("scheduling.page_urls")),
     path("api/v1/", include(api_v1)),
     path("rooms/<str:room_id>/", video_views.room_page, name="room"),
+    re_path(r"^api/", views.api_not_found),  # unknown API paths answer in JSON even with DEBUG on
 ]
 
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
 handler404 = "config.views.not_found"
 handler500 = "config.views.server_error"

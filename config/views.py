@@ -25,10 +25,26 @@ def _wants_json(request) -> bool:
     return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
 
 
+def api_not_found(request, *args, **kwargs):
+    return JsonResponse(error_body("not_found", "No such API endpoint."), status=404)
+
+
 def not_found(request, exception=None):
     if _wants_json(request):
         return JsonResponse(error_body("not_found", "Not found."), status=404)
     return render(request, "404.html", status=404)
+
+
+def bad_request(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse(error_body("bad_request", "The request could not be read."), status=400)
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse(error_body("forbidden", "You may not do this."), status=403)
+    return render(request, "403.html", status=403)
 
 
 def server_error(request):

@@ -20,7 +20,7 @@ from config.errors import Forbidden, InvalidInput
 
 from . import selectors, services
 from .models import Appointment, Organization, OrganizationKind, Provider, ProviderKind, ServiceType
-from .slots import booker_day_bounds
+from .slots import EARLIEST_SUPPORTED, LATEST_SUPPORTED, booker_day_bounds, is_supported_instant
 
 MAX_SLOT_RANGE_DAYS = 62
 
@@ -56,6 +56,7 @@ class AwareDateTimeField(serializers.Field):
     default_error_messages = {
         "invalid": "Use ISO 8601 with a UTC offset, like 2024-05-06T09:00:00-03:00.",
         "naive": "The time needs a UTC offset (Z or +hh:mm); a bare local time is ambiguous.",
+        "range": "The time must lie between 1971 and 2199.",
     }
 
     def to_internal_value(self, data):
@@ -68,17 +69,28 @@ class AwareDateTimeField(serializers.Field):
         if value.tzinfo is None or value.utcoffset() is None:
             self.fail("naive")
         try:
-            return value.astimezone(UTC)
+            value = value.astimezone(UTC)
         except (OverflowError, ValueError):
-            self.fail("invalid")
+            self.fail("range")
+        if not is_supported_instant(value):
+            self.fail("range")
+        return value
 
     def to_representation(self, value):
         return iso_utc(value)
 
 
 class StrictDateField(serializers.DateField):
+    """``YYYY-MM-DD`` only, between 1971 and 2199."""
+
     def __init__(self, **kwargs):
         super().__init__(input_formats=["%Y-%m-%d"], **kwargs)
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not (EARLIEST_SUPPORTED.date() < day < LATEST_SUPPORTED.date()):
+            raise serializers.ValidationError("The date must lie between 1971 and 2199.")
+        return day
 
 
 class HourMinuteField(serializers.TimeField):
@@ -181,9 +193,19 @@ class ProviderCreateInput(serializers.Serializer):
     organization = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.all(), required=False, allow_null=True
     )
-    languages = serializers.ListField(child=serializers.CharField(max_length=20), max_length=20, default=list)
+    languages = serializers.ListField(
+        child=serializers.RegexField(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$", max_length=20, help_text="BCP 47, lower case"),
+        max_length=20,
+        default=list,
+    )
     practice_areas = serializers.ListField(child=serializers.CharField(max_length=60), max_length=50, default=list)
     service_ids = serializers.PrimaryKeyRelatedField(queryset=ServiceType.objects.all(), many=True, default=list)
+
+    def validate(self, attrs):
+        wrong = sorted(s.code for s in attrs["service_ids"] if s.provider_kind != attrs["kind"])
+        if wrong:
+            raise serializers.ValidationError({"service_ids": [f"Not a {attrs['kind']} service: {', '.join(wrong)}."]})
+        return attrs
 
 
 class ProviderListCreateApi(APIView):

@@ -54,14 +54,14 @@ class ServiceType(models.Model):
     duration_minutes = models.PositiveIntegerField(validators=[MinValueValidator(5), MaxValueValidator(24 * 60)])
     buffer_before_minutes = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(24 * 60)])
     buffer_after_minutes = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(24 * 60)])
-    minimum_notice_minutes = models.PositiveIntegerField(default=0)
+    minimum_notice_minutes = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(365 * 24 * 60)])
     booking_window_days = models.PositiveIntegerField(
         default=60, validators=[MinValueValidator(1), MaxValueValidator(730)]
     )
     slot_interval_minutes = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(5)], help_text="Defaults to the duration."
     )
-    fee = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    fee = models.DecimalField(max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)])
     currency = models.CharField(max_length=3, default="CNY")
     legal_aid_free = models.BooleanField(default=False)
     max_participants = models.PositiveSmallIntegerField(

@@ -28,6 +28,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+# Instants the service accepts at all; anything outside is refused as invalid input
+# before any arithmetic (a day either side of year 1 or 9999 overflows datetime).
+EARLIEST_SUPPORTED = datetime(1971, 1, 1, tzinfo=UTC)
+LATEST_SUPPORTED = datetime(2199, 12, 31, tzinfo=UTC)
+
+
+def is_supported_instant(value: datetime) -> bool:
+    """True for an aware ``value`` between 1971 and 2199 (UTC)."""
+    return value.tzinfo is not None and EARLIEST_SUPPORTED <= value <= LATEST_SUPPORTED
+
 
 @dataclass(frozen=True, slots=True)
 class Window:

@@ -22,7 +22,7 @@ from config.errors import DomainError
 
 from . import selectors, services
 from .models import ProviderKind
-from .slots import booker_day_bounds
+from .slots import booker_day_bounds, is_supported_instant
 
 
 def _zone_param(request) -> str:
@@ -133,11 +133,13 @@ def provider_page(request, provider_id):
 
 
 def _parse_utc(value: str) -> datetime | None:
+    """A form's ISO instant with offset as UTC, or ``None`` if absent, naive, malformed or out of range."""
     try:
         parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
+        parsed = parsed.astimezone(UTC) if parsed.tzinfo else None
+    except (TypeError, ValueError, OverflowError):
         return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else None
+    return parsed if parsed is not None and is_supported_instant(parsed) else None
 
 
 @login_required
@@ -145,9 +147,17 @@ def _parse_utc(value: str) -> datetime | None:
 def book(request, provider_id):
     try:
         provider = selectors.provider_get(provider_id=provider_id)
-        service = selectors.service_get(service_id=request.POST.get("service"))
     except DomainError:
         return render(request, "404.html", status=404)
+    try:
+        service = selectors.service_get(service_id=request.POST.get("service"))
+    except DomainError:
+        return render(
+            request,
+            "scheduling/booking_failed.html",
+            {"provider": provider, "error": _("Choose a service.")},
+            status=400,
+        )
     start = _parse_utc(request.POST.get("start", ""))
     try:
         if start is None:

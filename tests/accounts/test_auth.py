@@ -75,9 +75,54 @@ def test_unknown_email_and_wrong_password_answer_the_same(api):
     assert wrong.json()["error"]["code"] == "invalid_credentials"
 
 
-def test_repeated_failed_logins_are_throttled_even_with_the_right_password(api, settings):
+def test_repeated_failed_logins_are_locked_out_even_with_the_right_password(api, settings):
     make_user("victim@example.com")
-    for _ in range(settings.LOGIN_FAILURE_LIMIT):
-        api.post("/api/v1/auth/token/", {"email": "victim@example.com", "password": "guess-guess"}, format="json")
+    codes = [
+        api.post(
+            "/api/v1/auth/token/", {"email": "victim@example.com", "password": "guess-guess"}, format="json"
+        ).json()["error"]["code"]
+        for _ in range(settings.LOGIN_FAILURE_LIMIT)
+    ]
+    assert codes == ["invalid_credentials"] * (settings.LOGIN_FAILURE_LIMIT - 1) + ["too_many_attempts"]
     blocked = api.post("/api/v1/auth/token/", {"email": "victim@example.com", "password": PASSWORD}, format="json")
     assert (blocked.status_code, blocked.json()["error"]["code"]) == (429, "too_many_attempts")
+
+
+def test_lockout_is_per_address_so_a_stranger_cannot_lock_the_owner_out(api, settings):
+    make_user("victim@example.com")
+    for _ in range(settings.LOGIN_FAILURE_LIMIT + 2):
+        api.post(
+            "/api/v1/auth/token/",
+            {"email": "victim@example.com", "password": "guess-guess"},
+            format="json",
+            REMOTE_ADDR="203.0.113.9",
+        )
+    owner = api.post(
+        "/api/v1/auth/token/",
+        {"email": "victim@example.com", "password": PASSWORD},
+        format="json",
+        REMOTE_ADDR="198.51.100.7",
+    )
+    assert owner.status_code == 200
+
+
+def test_unknown_email_is_locked_out_the_same_way(api, settings):
+    answers = {
+        api.post(
+            "/api/v1/auth/token/", {"email": "ghost@example.com", "password": "guess-guess"}, format="json"
+        ).status_code
+        for _ in range(settings.LOGIN_FAILURE_LIMIT + 1)
+    }
+    assert answers == {400, 429}
+
+
+def test_login_page_locks_out_too(settings):
+    from django.test import Client
+
+    make_user("page@example.com")
+    client = Client()
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"email": "page@example.com", "password": "guess-guess"})
+    blocked = client.post("/accounts/login/", {"email": "page@example.com", "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert "Too many failed sign-ins" in blocked.content.decode()

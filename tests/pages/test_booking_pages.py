@@ -99,7 +99,7 @@ def test_taken_slot_shows_a_clear_message_and_books_nothing(taiyuan_lawyer):
         f"/providers/{taiyuan_lawyer.pk}/book/", {"service": service.pk, "start": "2026-01-06T01:00:00Z"}
     )
     assert second.status_code == 409
-    assert "just been booked" in second.content.decode()
+    assert "already booked" in second.content.decode()
     assert Appointment.objects.count() == 1
 
 
