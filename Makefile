@@ -51,6 +51,7 @@ $(BENCH_VENV)/.installed: requirements.txt bench/requirements.txt
 bench: $(BENCH_VENV)/.installed
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BENCH_VENV)/bin/python bench/slots.py
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BENCH_VENV)/bin/python bench/booking_concurrency.py
+	$(BENCH_VENV)/bin/python bench/signaling.py
 
 messages: install  ## re-extract strings, apply tools/zh_hans.py, compile (needs gettext and polib)
 	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench

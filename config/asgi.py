@@ -1,4 +1,10 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels (routing in video/ once it lands)."""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels (routes in video/routing.py).
+
+No ``AllowedHostsOriginValidator`` around the WebSocket stack: it refuses
+sockets without an ``Origin``, which non-browser clients with a join ticket
+never send, and it refuses before ``accept`` so no contract close code reaches
+the client. ``video.consumers.origin_allowed`` checks the Origin instead (4403).
+"""
 
 import os
 
@@ -9,13 +15,12 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-websocket_urlpatterns: list = []
+from video.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -210,6 +210,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Lexmeet <no-reply@lex
 # --- Video ----------------------------------------------------------------
 TURN_URLS = env_list("TURN_URLS")
 TURN_SECRET = os.environ.get("TURN_SECRET", "")
+STUN_URLS = env_list("STUN_URLS", "stun:stun.l.google.com:19302")
+# A room closes this long after its appointment ends (TURN credentials last as long).
+VIDEO_ROOM_GRACE_MINUTES = int(os.environ.get("VIDEO_ROOM_GRACE_MINUTES", "15"))
+# Signaling frames per socket: a burst of this many, refilled at this rate (then close 4429).
+VIDEO_RATE_BURST = int(os.environ.get("VIDEO_RATE_BURST", "300"))
+VIDEO_RATE_PER_SECOND = float(os.environ.get("VIDEO_RATE_PER_SECOND", "100"))
 
 # --- REST framework ---------------------------------------------------------
 REST_FRAMEWORK = {

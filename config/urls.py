@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from notary import pages as notary_pages
 from notary import views as notary_views
 from scheduling.calendar_api import calendar_feed
+from video import views as video_views
 
 from . import views
 
@@ -12,6 +13,7 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("scheduling.urls")),
     path("", include("notary.urls")),
+    path("", include("video.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -28,6 +30,7 @@ urlpatterns = [
     path("verify/<str:code>/", notary_views.verify, name="certificate-verify"),
     path("notary/cases/", notary_pages.case_list_page, name="notary-case-list-page"),
     path("notary/cases/<str:case_id>/", notary_pages.case_detail_page, name="notary-case-page"),
+    path("rooms/<str:room_id>/", video_views.room_page, name="room"),
     re_path(r"^api/", views.api_not_found),  # unknown API paths answer in JSON even with DEBUG on
 ]
 

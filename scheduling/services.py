@@ -22,6 +22,7 @@ from django.utils import timezone as dj_timezone
 from accounts.models import Role, User
 from accounts.services import user_register
 from config.errors import DomainError, Forbidden, InvalidInput
+from video.services import room_create_for_appointment
 
 from . import notifications, selectors
 from .models import (
@@ -334,6 +335,7 @@ def appointment_book(
             if constraint_name(exc) == NO_OVERLAP_CONSTRAINT:
                 raise SlotTaken() from exc
             raise
+        room_create_for_appointment(appointment=appointment)
         if after_create is not None:
             after_create(appointment)
         notifications.notices_after_commit(appointment=appointment, kind="booked")

@@ -1,0 +1,79 @@
+"""The room page (``/rooms/{room_id}/``): server-rendered shell, the WebRTC client is static/js/room.js."""
+
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import render
+from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import NotFound
+from scheduling.api import iso_utc
+
+from . import services
+from .api import ws_url
+from .models import RoomState
+
+# Texts room.js shows, translated server-side and handed over as JSON.
+TEXTS = {
+    "connecting": _("Connecting…"),
+    "in_room": _("You are in the room."),
+    "lobby": _("Please wait: the host will let you in shortly."),
+    "reconnecting": _("Connection lost, reconnecting…"),
+    "ended": _("This session has ended."),
+    "kicked": _("The host removed you from this room."),
+    "replaced": _("This room is open in another tab or window."),
+    "left": _("You left the room."),
+    "full": _("The room is full or not open yet."),
+    "refused": _("You cannot join this room."),
+    "no_devices": _("No camera or microphone: others will not see or hear you."),
+    "audio_only_device": _("No camera found: audio only."),
+    "devices_ok": _("Camera and microphone are working."),
+    "weak": _("Weak connection: switched to audio only."),
+    "peer_reconnecting": _("reconnecting…"),
+    "muted": _("muted"),
+    "camera_off": _("camera off"),
+    "admit": _("Admit"),
+    "deny": _("Deny"),
+    "remove": _("Remove"),
+    "nobody_waiting": _("Nobody is waiting."),
+    "mute": _("Mute"),
+    "unmute": _("Unmute"),
+    "camera_on": _("Camera on"),
+    "camera_off_btn": _("Camera off"),
+    "confirm_end": _("End the session for everyone?"),
+}
+
+
+def room_page(request, room_id):
+    """Participants only: 404 for a missing room or a stranger, 403 once removed, login first."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    try:
+        participant = services.room_get_for_user(user=request.user, room_id=room_id)
+    except NotFound:
+        return render(request, "404.html", status=404)
+    except services.ParticipantRemoved as exc:
+        return render(request, "video/removed.html", {"message": exc.message}, status=403)
+    room = participant.room
+    now = dj_timezone.now()
+    state = room.state_at(now)
+    config = {
+        "room_id": room.room_id,
+        "peer_id": participant.peer_id,
+        "role": participant.role,
+        "name": request.user.full_name,
+        "state": state,
+        "opens_at": iso_utc(room.opens_at),
+        "closes_at": iso_utc(room.closes_at),
+        "ws_url": ws_url(request, room.room_id),
+        "lobby": room.lobby_enabled and not participant.admitted,
+    }
+    if state in (RoomState.OPEN, RoomState.SCHEDULED):
+        config["ice_servers"] = services.room_join_info(participant=participant, now=now)["ice_servers"]
+    context = {
+        "texts": {k: str(t) for k, t in TEXTS.items()},
+        "config": config,
+        "room": room,
+        "participant": participant,
+        "state": state,
+    }
+    return render(request, "video/room.html", context)
