@@ -36,6 +36,15 @@ from .models import (
 DEFAULT_RECONNECT_GRACE_SECONDS = 20
 INVITABLE_ROLES = (ParticipantRole.INTERPRETER, ParticipantRole.WITNESS, ParticipantRole.CONSULAR_OFFICER)
 
+# Rules other apps add about who may be invited into an appointment's room, so video does not
+# import them: each takes (appointment=, role=) and returns a refusal text or None. The notary
+# app registers the jurisdiction's interpreter rule here (case N3).
+INVITE_POLICIES: list = []
+
+
+class ParticipantNotAllowed(DomainError):
+    status, code, message = 409, "participant_not_allowed", "This person cannot join this session."
+
 
 def reconnect_grace_seconds() -> float:
     """How long a dropped socket keeps its place (``VIDEO_RECONNECT_GRACE_SECONDS``, default 20 s)."""
@@ -199,11 +208,17 @@ def participant_invite(*, room: Room, by: User, user: User, role: str) -> Partic
     """The host invites ``user`` as interpreter, witness or consular officer.
 
     Raises ``Forbidden`` (403) for anyone but the host or for another role,
-    ``RoomFull`` (409) past the room's participant limit, ``RoomEnded`` (409).
+    ``ParticipantNotAllowed`` (409) when a registered policy refuses the role (an
+    interpreter where the notarial matter forbids one, case N3), ``RoomFull`` (409)
+    past the room's participant limit, ``RoomEnded`` (409).
     Inviting someone already in the room returns their participation unchanged.
     """
     if role not in INVITABLE_ROLES:
         raise Forbidden("Only an interpreter, a witness or a consular officer can be invited.")
+    for policy in INVITE_POLICIES:
+        refusal = policy(appointment=room.appointment, role=role)
+        if refusal:
+            raise ParticipantNotAllowed(refusal)
     with transaction.atomic():
         room = Room.objects.select_for_update().select_related("appointment").get(pk=room.pk)
         if not room.participants.filter(user=by, role=ParticipantRole.HOST, revoked_at__isnull=True).exists():

@@ -28,16 +28,17 @@ ROOM_CLOSES_AFTER = timedelta(minutes=30)
 
 
 def _room_is_open(appointment: Appointment | None, now: datetime) -> bool:
-    """Whether the case's appointment room is open at ``now`` (UTC-aware).
+    """Whether the case's appointment room is open at ``now`` (UTC-aware): the video app's room state.
 
-    Stand-in for the video app's room state (issue 3 of 7: a room per appointment,
-    opening 15 minutes before the start): switch this one function to
-    ``appointment.room`` once the video branch has landed. Until then: the
-    appointment is confirmed and ``start - 15 min <= now < end + 30 min``.
+    The room opens 15 minutes before the start and closes at the end plus the grace
+    period, or when the host ends it (``video.models.Room.state_at``).
     """
+    from video.models import Room, RoomState
+
     if appointment is None or appointment.status != AppointmentStatus.CONFIRMED:
         return False
-    return appointment.start - ROOM_OPENS_BEFORE <= now < appointment.end + ROOM_CLOSES_AFTER
+    room = Room.objects.filter(appointment=appointment).select_related("appointment").first()
+    return room is not None and room.state_at(now) == RoomState.OPEN
 
 
 # --- helpers ------------------------------------------------------------------------

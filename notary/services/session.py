@@ -336,6 +336,11 @@ def appointment_interpreter_refusal(*, appointment: Appointment) -> str | None:
     return _interpreter_refusal(case.matter_type)
 
 
+def room_invite_refusal(*, appointment: Appointment, role: str) -> str | None:
+    """Video invite policy (``video.services.INVITE_POLICIES``): refuse interpreters where the matter does (N3)."""
+    return appointment_interpreter_refusal(appointment=appointment) if role == "interpreter" else None
+
+
 def _interpreter_refusal(matter) -> str:
     return (
         f"{matter.jurisdiction.name} does not allow interpreters for "

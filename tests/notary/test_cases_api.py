@@ -303,6 +303,19 @@ def test_n3_an_interpreter_is_refused_where_the_jurisdiction_forbids_one(as_nota
 
     appointment = Case.objects.get(pk=session).appointment
     assert appointment_interpreter_refusal(appointment=appointment) == error["message"]
+    # And the room itself refuses to let the host invite one.
+    from tests.factories import make_user
+
+    make_user("interpreter@example.com")
+    make_user("witness@example.com")
+    url = f"/api/v1/rooms/{appointment.room.room_id}/participants/"
+    refused = as_notary.post(url, {"email": "interpreter@example.com", "role": "interpreter"}, format="json")
+    assert (refused.status_code, refused.json()["error"]) == (
+        409,
+        {"code": "participant_not_allowed", "message": error["message"], "fields": {}},
+    )
+    assert not appointment.room.participants.filter(user__email="interpreter@example.com").exists()
+    assert as_notary.post(url, {"email": "witness@example.com", "role": "witness"}, format="json").status_code == 201
 
 
 def test_n4_third_failed_identity_check_is_locked_until_24h_after_the_second(as_notary, session):
