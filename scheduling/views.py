@@ -21,6 +21,7 @@ from accounts.validators import zone_get
 from config.errors import DomainError
 
 from . import selectors, services
+from .feeds import calendar_feed_get, calendar_feed_links
 from .models import ProviderKind
 from .slots import booker_day_bounds, is_supported_instant
 
@@ -200,6 +201,7 @@ def my_appointments(request):
             "upcoming": upcoming,
             "past": list(reversed(past)),
             "now": now,
+            "feed": calendar_feed_links(feed=calendar_feed_get(user=request.user)),
         },
     )
 
@@ -215,6 +217,7 @@ def appointment_page(request, appointment_id):
         "scheduling/appointment.html",
         {
             "a": appointment,
+            "now": dj_timezone.now(),
             "booked": request.GET.get("booked") == "1",
             "provider_zone": appointment.provider.timezone,
             "room_id": getattr(getattr(appointment, "room", None), "room_id", None),
@@ -273,6 +276,7 @@ def dashboard(request):
         {
             "provider": provider,
             "now": now,
+            "feed": calendar_feed_links(feed=calendar_feed_get(user=request.user)),
             "today": [a for a in upcoming if a.start.astimezone(zone).date() == today],
             "later": [a for a in upcoming if a.start.astimezone(zone).date() != today],
         },

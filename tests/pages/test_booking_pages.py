@@ -176,3 +176,20 @@ def test_chinese_ui_through_language_switch(taiyuan_lawyer):
     client = Client()
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     assert "远程公证" in client.get("/").content.decode()
+
+
+def test_join_button_appears_when_the_room_opens_and_the_feed_link_is_offered(taiyuan_lawyer):
+    ny = make_user("ny@example.com", timezone="America/New_York")
+    service = taiyuan_lawyer.services.get()
+    with time_machine.travel(NOW, tick=False):
+        client = signed_in(ny)
+        client.post(f"/providers/{taiyuan_lawyer.pk}/book/", {"service": service.pk, "start": "2026-01-06T01:00:00Z"})
+        appointment = Appointment.objects.get()
+        early = client.get("/appointments/").content.decode()
+    assert "The video room opens Monday 5 January 2026, 19:45." in early
+    from scheduling.models import CalendarFeed
+
+    assert f"/calendar/{CalendarFeed.objects.get(user=ny).token}.ics" in early and "webcal://" in early
+    with time_machine.travel("2026-01-06T00:50Z", tick=False):
+        page = client.get(f"/appointments/{appointment.pk}/").content.decode()
+    assert f'href="/rooms/{appointment.room.room_id}/"' in page

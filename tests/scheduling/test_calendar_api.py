@@ -239,7 +239,9 @@ def test_feed_rows_and_model_instances_give_the_same_invite_data(client_user, be
         "Office of lawyer.berlin@example.com",
         "office@lexmeet.example",
     )
-    room_url = f"https://lexmeet.example/rooms/{appointment.room.room_id}/"  # the video app's room, made with the booking
+    room_url = (
+        f"https://lexmeet.example/rooms/{appointment.room.room_id}/"  # the video app's room, made with the booking
+    )
     assert from_model.room_url == room_url
     ics = invites.invite_build(data=from_model, role=invites.CLIENT, now=datetime(2024, 8, 20, tzinfo=UTC))
     assert ics_value(ics, "CONFERENCE") == [room_url]
