@@ -37,7 +37,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 schema: install
-	DEBUG=1 $(BIN)/python manage.py spectacular --validate --file docs/openapi.yaml
+	DEBUG=1 $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
 # Benchmarks run in their own venv: django-appointment (the peer of bench/slots.py) never enters .venv.
 BENCH_VENV := .venv-bench
