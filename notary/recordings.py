@@ -18,6 +18,7 @@ from django.utils import timezone as dj_timezone
 
 from accounts.models import User
 from config.errors import DomainError, InvalidInput
+from scheduling.models import Appointment
 
 from .audit import audit_append
 from .documents import storage_root
@@ -102,3 +103,46 @@ def recording_reference(case: Case) -> tuple[str, str]:
     if not manifest["chunks"]:
         return "", ""
     return f"recording:case-{case.pk}:{len(manifest['chunks'])}-chunks", manifest["sha256"]
+
+
+# Cases whose room page tells participants about the recording and whose notary's page records.
+RECORDED_STATUSES = (CaseStatus.SCHEDULED, CaseStatus.IN_SESSION)
+CHUNK_SECONDS = 4  # one WebM chunk every 4 s: what a refused or lost upload can cost at most
+
+
+def room_recording_context(*, appointment: Appointment, user: User, role: str) -> dict | None:
+    """What the video room page of ``appointment`` says and does about the session recording.
+
+    Registered with ``video.services.RECORDING_CONTEXTS`` (notary/apps.py), so the video app
+    never imports notary. ``None`` when the appointment carries no scheduled or in-session
+    notarization case. Otherwise ``{"case_page": str, "recording": dict | None}``: every
+    participant is told that the session is recorded (``case_page``, the case page URL, only
+    for the applicant, who consents there); ``recording`` is set only for the room's host
+    (``role == "host"``) when they are a notary of the case's office:
+    ``{"case_id": int, "url": <chunk endpoint>, "case_url": <case API>, "chunk_ms": int}``.
+    """
+    from django.urls import reverse
+
+    from .services import case_role
+    from .workflow import CLIENT, NOTARY
+
+    case = (
+        Case.objects.filter(appointment=appointment, status__in=RECORDED_STATUSES)
+        .select_related("office")
+        .order_by("-id")
+        .first()
+    )
+    if case is None:
+        return None
+    case_role_of_user = case_role(case, user)
+    context: dict = {"case_page": "", "recording": None}
+    if case_role_of_user == CLIENT:
+        context["case_page"] = reverse("notary-case-page", kwargs={"case_id": case.pk})
+    if role == "host" and case_role_of_user == NOTARY:
+        context["recording"] = {
+            "case_id": case.pk,
+            "url": reverse("notary-recording", kwargs={"case_id": case.pk}),
+            "case_url": reverse("notary-case-detail", kwargs={"case_id": case.pk}),
+            "chunk_ms": CHUNK_SECONDS * 1000,
+        }
+    return context

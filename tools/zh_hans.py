@@ -234,6 +234,19 @@ ZH = {
     "Admit": "准许进入",
     "Deny": "拒绝",
     "End the session for everyone?": "确定为所有人结束本次会面吗？",
+    # The recording of a notarization session (templates/video/room.html, static/js/recorder.js).
+    "This notarial session is recorded (audio and video) once the applicant consents.": "申请人同意后，本次公证会面将被录制（音频和视频）。",
+    "The recording is kept with the notary's journal for the legal retention period.": "录像与公证员的公证登记簿一起在法定保存期限内保存。",
+    "Give or check your consent on your case page": "在您的案件页面上表示或查看同意",
+    "Recording starts when the applicant consents.": "申请人同意后开始录制。",
+    "Recording starts when you start the session on the case page and the applicant consents.": "您在案件页面开始会面且申请人同意后开始录制。",
+    "Recording: this session is being recorded.": "录制中：本次会面正在录制。",
+    "Recording: an upload failed, retrying…": "录制中：上传失败，正在重试…",
+    "Recording stopped: saving the last part…": "录制已停止：正在保存最后一段…",
+    "Recording stopped; {count} parts saved.": "录制已停止；已保存 {count} 段。",
+    "Recording ended: the case is no longer in session; {count} parts saved.": "录制已结束：案件已不在会面中；已保存 {count} 段。",
+    "This browser cannot record the session: use a current Chrome, Edge or Firefox.": "此浏览器无法录制会面：请使用最新版的 Chrome、Edge 或 Firefox。",
+    "Recording failed: {error}": "录制失败：{error}",
 }
 PLURALS = {"%(counter)s result": {0: "%(counter)s 个结果"}}
 

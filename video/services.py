@@ -41,6 +41,20 @@ INVITABLE_ROLES = (ParticipantRole.INTERPRETER, ParticipantRole.WITNESS, Partici
 # app registers the jurisdiction's interpreter rule here (case N3).
 INVITE_POLICIES: list = []
 
+# What other apps say about recording a room's session, for the room page: each takes
+# (appointment=, user=, role=) and returns None or {"case_page": str, "recording": dict | None}
+# (notary.recordings.room_recording_context). The first answer that is not None wins.
+RECORDING_CONTEXTS: list = []
+
+
+def room_recording_context(*, participant) -> dict | None:
+    """The recording context of the room page for ``participant``, or ``None`` (no hook answers)."""
+    for hook in RECORDING_CONTEXTS:
+        found = hook(appointment=participant.room.appointment, user=participant.user, role=participant.role)
+        if found is not None:
+            return found
+    return None
+
 
 class ParticipantNotAllowed(DomainError):
     status, code, message = 409, "participant_not_allowed", "This person cannot join this session."

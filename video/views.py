@@ -1,6 +1,7 @@
 """The room page (``/rooms/{room_id}/``): server-rendered shell, the WebRTC client is static/js/room.js."""
 
 from django.contrib.auth.views import redirect_to_login
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,19 @@ TEXTS = {
     "confirm_end": _("End the session for everyone?"),
 }
 
+# Texts of static/js/recorder.js (the notary's page of a notarization session only).
+RECORDING_TEXTS = {
+    "waiting_consent": _("Recording starts when the applicant consents."),
+    "waiting_session": _("Recording starts when you start the session on the case page and the applicant consents."),
+    "recording": _("Recording: this session is being recorded."),
+    "retrying": _("Recording: an upload failed, retrying…"),
+    "stopping": _("Recording stopped: saving the last part…"),
+    "stopped": _("Recording stopped; {count} parts saved."),
+    "closed": _("Recording ended: the case is no longer in session; {count} parts saved."),
+    "unsupported": _("This browser cannot record the session: use a current Chrome, Edge or Firefox."),
+    "failed": _("Recording failed: {error}"),
+}
+
 
 def room_page(request, room_id):
     """Participants only: 404 for a missing room or a stranger, 403 once removed, login first."""
@@ -69,11 +83,22 @@ def room_page(request, room_id):
     }
     if state in (RoomState.OPEN, RoomState.SCHEDULED):
         config["ice_servers"] = services.room_join_info(participant=participant, now=now)["ice_servers"]
+    # A notarization session: everyone is told it is recorded; the host notary's page records it.
+    recorded = services.room_recording_context(participant=participant) if state == RoomState.OPEN else None
+    recording = None
+    if recorded and recorded["recording"]:
+        recording = {
+            **recorded["recording"],
+            "csrf_token": get_token(request),
+            "texts": {k: str(t) for k, t in RECORDING_TEXTS.items()},
+        }
     context = {
         "texts": {k: str(t) for k, t in TEXTS.items()},
         "config": config,
         "room": room,
         "participant": participant,
         "state": state,
+        "recorded": recorded,
+        "recording": recording,
     }
     return render(request, "video/room.html", context)

@@ -403,6 +403,8 @@
   }
 
   function finish(text) {
+    // Before the tracks stop: the notary's recorder (recorder.js) takes its last chunk now.
+    if (!room.final) document.dispatchEvent(new CustomEvent("lexmeet:room-finished", { detail: { text } }));
     room.final = true;
     status(text);
     clearInterval(room.pingTimer);

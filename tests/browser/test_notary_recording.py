@@ -1,0 +1,95 @@
+"""The notary's room page records a notarization session once the applicant consents.
+
+Two headless Chromium pages (fake camera and microphone) join the room of a case in
+session on a live Daphne (tests/video/live.py); the applicant consents through the API;
+the notary's page (static/js/recorder.js) uploads WebM chunks, and on hang up the last one.
+Every stored chunk's bytes hash to the manifest's SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import httpx
+
+from tests.browser.conftest import axe_violations
+from tests.video.live import Daphne, live_env, manage
+
+CONNECTED = """() => {
+  const room = window.lexmeetRoom;
+  return !!room && [...room.peers.values()].some((p) => p.pc && p.pc.connectionState === "connected");
+}"""
+UPLOADED = "(n) => !!window.lexmeetRecorder && window.lexmeetRecorder.uploaded.length >= n"
+STATE = "() => document.getElementById('recording-status').dataset.state"
+
+
+def test_notary_page_records_after_consent_and_uploads_hashed_chunks(browser, tmp_path):
+    env = live_env(tmp_path / "db.sqlite3", redis=False)
+    env["MEDIA_ROOT"] = str(tmp_path / "media")
+    manage(env, "migrate", "--noinput")
+    out = manage(env, "shell", "-c", "from tests.notary.live_seed import main; main()")
+    seeded = json.loads(out.strip().splitlines()[-1])
+    server = Daphne(env, tmp_path / "daphne.log")
+    base = f"http://127.0.0.1:{server.port}"
+    api = f"{base}/api/v1/notary/cases/{seeded['case_id']}"
+    auth = {role: {"Authorization": f"Token {key}"} for role, key in seeded["tokens"].items()}
+    contexts = []
+    try:
+        pages = {}
+        for role in ("host", "client"):
+            context = browser.new_context()
+            contexts.append(context)
+            context.add_cookies([{"name": "sessionid", "value": seeded["sessions"][role], "url": base}])
+            pages[role] = context.new_page()
+            pages[role].goto(f"{base}/rooms/{seeded['room_id']}/")
+        host, client = pages["host"], pages["client"]
+
+        # Both are told; only the notary's page records, and it waits for consent.
+        for page in (host, client):
+            notice = page.locator("#recording-notice [role=status]").first.inner_text()
+            assert "This notarial session is recorded (audio and video) once the applicant consents." in notice
+        assert client.locator("#recording-status").count() == 0
+        assert client.evaluate("() => window.lexmeetRecorder === undefined")
+        host.wait_for_function(
+            "() => document.getElementById('recording-status').textContent"
+            " === 'Recording starts when the applicant consents.'"
+        )
+        assert host.locator("#recording-status").get_attribute("aria-live") == "polite"
+
+        host.locator("#lobby button", has_text="Admit").click()
+        for page in (host, client):
+            page.wait_for_function(CONNECTED, timeout=30000)
+        assert httpx.get(f"{api}/recording/", headers=auth["host"]).json() == {"chunks": [], "sha256": ""}
+
+        consent = httpx.post(f"{api}/consent/", json={"signer_location": "Queens, New York"}, headers=auth["client"])
+        assert consent.status_code == 200, consent.text
+        host.wait_for_function(f"() => ({STATE})() === 'recording'", timeout=10000)
+        assert host.locator("#recording-status").inner_text() == "Recording: this session is being recorded."
+        host.wait_for_function(UPLOADED, arg=1, timeout=15000)
+        assert axe_violations(host) == []
+
+        host.locator("#btn-hangup").click()  # stops the recorder: the last chunk goes up
+        host.wait_for_function(f"() => ({STATE})() === 'stopped'", timeout=15000)
+        uploaded = host.evaluate("() => window.lexmeetRecorder.uploaded")
+        assert len(uploaded) >= 2
+        assert host.locator("#recording-status").inner_text() == f"Recording stopped; {len(uploaded)} parts saved."
+
+        manifest = httpx.get(f"{api}/recording/", headers=auth["host"]).json()
+        assert [c["index"] for c in manifest["chunks"]] == list(range(len(uploaded)))
+        assert [(c["index"], c["sha256"]) for c in manifest["chunks"]] == [
+            (u["index"], u["local_sha256"]) for u in uploaded
+        ]  # what the browser hashed before sending is what the server kept
+        stored = sorted((tmp_path / "media" / "notary" / "recordings" / str(seeded["case_id"])).iterdir())
+        assert [(int(p.name[:5]), len(p.read_bytes()), hashlib.sha256(p.read_bytes()).hexdigest()) for p in stored] == [
+            (c["index"], c["size"], c["sha256"]) for c in manifest["chunks"]
+        ]
+        head = stored[0].read_bytes()
+        assert head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head[:64]
+        assert b"V_VP8" in head and b"A_OPUS" in head  # the composite video and the mixed audio
+        canonical = json.dumps(manifest["chunks"], sort_keys=True, separators=(",", ":")).encode()
+        assert manifest["sha256"] == hashlib.sha256(canonical).hexdigest()
+    finally:
+        for context in contexts:
+            context.close()
+        server.stop()
