@@ -48,6 +48,7 @@ RECORDING_TEXTS = {
     "waiting_consent": _("Recording starts when the applicant consents."),
     "waiting_session": _("Recording starts when you start the session on the case page and the applicant consents."),
     "recording": _("Recording: this session is being recorded."),
+    "no_sound": _("Recording without sound: click anywhere on this page to include the sound."),
     "retrying": _("Recording: an upload failed, retrying…"),
     "stopping": _("Recording stopped: saving the last part…"),
     "stopped": _("Recording stopped; {count} parts saved."),

@@ -35,8 +35,18 @@
   };
   window.lexmeetRecorder = rec; // for tests and debugging
 
+  // The mixed audio's peak level now (0 to 1): tests check that sound reaches the recording.
+  rec.peak = () => {
+    if (!rec.analyser) return 0;
+    const samples = new Float32Array(rec.analyser.fftSize);
+    rec.analyser.getFloatTimeDomainData(samples);
+    return samples.reduce((max, v) => Math.max(max, Math.abs(v)), 0);
+  };
+
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   const count = (text) => text.replace("{count}", String(rec.uploaded.length));
+  // A browser that has not seen a click on this page yet keeps the audio mixer suspended: say so.
+  const recordingText = () => (rec.audio && rec.audio.state !== "running" ? T.no_sound : T.recording);
 
   function show(state, text) {
     rec.state = state;
@@ -94,6 +104,7 @@
       if (rec.sources.has(id)) continue;
       const node = rec.audio.createMediaStreamSource(new MediaStream([track]));
       node.connect(destination);
+      node.connect(rec.analyser);
       rec.sources.set(id, node);
     }
     for (const [id, node] of rec.sources) {
@@ -137,7 +148,9 @@
     resume();
     document.addEventListener("click", resume);
     document.addEventListener("keydown", resume);
+    rec.audio.addEventListener("statechange", () => rec.state === "recording" && show("recording", recordingText()));
     const destination = rec.audio.createMediaStreamDestination();
+    rec.analyser = rec.audio.createAnalyser(); // the level meter of peak()
     const canvas = document.createElement("canvas");
     canvas.width = 1280;
     canvas.height = 480;
@@ -207,7 +220,7 @@
           if (outcome === "closed") show("closed", count(T.closed));
           return;
         }
-        if (rec.state === "recording") show("recording", T.recording);
+        if (rec.state === "recording") show("recording", recordingText());
       }
     })().finally(() => {
       rec.pumping = null;
@@ -256,9 +269,12 @@
         halt();
         show("failed", T.failed.replace("{error}", (event.error && event.error.name) || "MediaRecorder"));
       };
-      if (rec.finished) return; // hung up while we were starting
+      if (rec.finished) {
+        halt(); // hung up while we were starting
+        return;
+      }
       recorder.start(cfg.chunk_ms);
-      show("recording", T.recording);
+      show("recording", recordingText());
     } catch (error) {
       halt();
       show("failed", T.failed.replace("{error}", error.message || String(error)));

@@ -66,6 +66,9 @@ def test_notary_page_records_after_consent_and_uploads_hashed_chunks(browser, tm
         assert consent.status_code == 200, consent.text
         host.wait_for_function(f"() => ({STATE})() === 'recording'", timeout=10000)
         assert host.locator("#recording-status").inner_text() == "Recording: this session is being recorded."
+        assert host.evaluate("() => window.lexmeetRecorder.audio.state") == "running"
+        assert host.evaluate("() => window.lexmeetRecorder.sources.size") == 2  # the notary's and the applicant's
+        host.wait_for_function("() => window.lexmeetRecorder.peak() > 0.05", timeout=5000)  # the fake beeps
         host.wait_for_function(UPLOADED, arg=1, timeout=15000)
         assert axe_violations(host) == []
 
