@@ -2,7 +2,8 @@
 
 Two headless Chromium pages (fake camera and microphone) join the room of a case in
 session on a live Daphne (tests/video/live.py); the applicant consents through the API;
-the notary's page (static/js/recorder.js) uploads WebM chunks, and on hang up the last one.
+the notary's page (static/js/recorder.js) uploads WebM chunks (the first attempt is cut off
+on the network and retried), and on hang up the last one.
 Every stored chunk's bytes hash to the manifest's SHA-256.
 """
 
@@ -62,6 +63,17 @@ def test_notary_page_records_after_consent_and_uploads_hashed_chunks(browser, tm
             page.wait_for_function(CONNECTED, timeout=30000)
         assert httpx.get(f"{api}/recording/", headers=auth["host"]).json() == {"chunks": [], "sha256": ""}
 
+        # The first chunk upload fails on the network: it must be retried, in order.
+        posts = []
+
+        def flaky(route):
+            if route.request.method == "POST":
+                posts.append(route.request.method)
+                if len(posts) == 1:
+                    return route.abort("connectionreset")
+            return route.continue_()
+
+        host.route("**/recording/", flaky)
         consent = httpx.post(f"{api}/consent/", json={"signer_location": "Queens, New York"}, headers=auth["client"])
         assert consent.status_code == 200, consent.text
         host.wait_for_function(f"() => ({STATE})() === 'recording'", timeout=10000)
@@ -76,6 +88,7 @@ def test_notary_page_records_after_consent_and_uploads_hashed_chunks(browser, tm
         host.wait_for_function(f"() => ({STATE})() === 'stopped'", timeout=15000)
         uploaded = host.evaluate("() => window.lexmeetRecorder.uploaded")
         assert len(uploaded) >= 2
+        assert len(posts) == len(uploaded) + 1  # the aborted first attempt, then one each
         assert host.locator("#recording-status").inner_text() == f"Recording stopped; {len(uploaded)} parts saved."
 
         manifest = httpx.get(f"{api}/recording/", headers=auth["host"]).json()
