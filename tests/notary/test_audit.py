@@ -124,7 +124,7 @@ def journal_with_two_entries(as_applicant, as_notary, office, notary, notary_ser
         case_id, traveller = in_session_case(
             as_applicant, as_notary, office, notary, notary_service, slot=slot, session_at=session_at
         )
-        act(as_applicant, case_id, "consent")
+        act(as_applicant, case_id, "consent", signer_location="New York, US")
         act(as_notary, case_id, "verify_identity", **IDENTITY_PASS)
         assert act(as_notary, case_id, "notarize").status_code == 200
         traveller.stop()

@@ -25,7 +25,7 @@ def test_purge_waits_20_years_respects_legal_hold_and_is_idempotent(
     as_applicant, as_notary, office, notary, notary_service, capsys
 ):
     case_id, traveller = in_session_case(as_applicant, as_notary, office, notary, notary_service)
-    act(as_applicant, case_id, "consent")
+    act(as_applicant, case_id, "consent", signer_location="New York, US")
     act(as_notary, case_id, "verify_identity", **IDENTITY_PASS)
     with time_machine.travel("2026-01-06T01:30:00Z", tick=False):
         assert act(as_notary, case_id, "notarize").status_code == 200
