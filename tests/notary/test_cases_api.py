@@ -454,3 +454,18 @@ def test_a_host_site_without_a_case_is_refused(as_applicant, notary, notary_serv
         format="json",
     )
     assert (response.status_code, response.json()["error"]["fields"]) == (400, {"host_site": ["Needs case."]})
+
+
+def test_notarize_without_a_recording_is_409_and_writes_no_journal(as_applicant, as_notary, session):
+    from notary.models import JournalEntry
+
+    act(as_applicant, session, "consent", signer_location="New York, US")
+    act(as_notary, session, "verify_identity", **IDENTITY_PASS)
+    response = act(as_notary, session, "notarize")
+    assert (response.status_code, response.json()["error"]["code"], response.json()["error"]["fields"]) == (
+        409,
+        "invalid_transition",
+        {"recording": ["Missing."]},
+    )
+    assert JournalEntry.objects.count() == 0
+    assert Case.objects.get(pk=session).status == "in_session"
