@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Absolute links (invites, feeds, certificates' verify URL) follow the port `make run` serves on.
+export SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test install migrate seed bench schema messages clean
 

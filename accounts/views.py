@@ -67,3 +67,20 @@ def preferences(request):
         return response
     saved = request.GET.get("saved") == "1"
     return render(request, "accounts/preferences.html", {"form": form, "zones": COMMON_ZONES, "saved": saved})
+
+
+@require_POST
+def set_language(request):
+    """Django's ``set_language``, and for a signed-in user also their saved language preference.
+
+    The viewer middleware applies the saved preference on every request, so without
+    this the header switcher would have no effect for signed-in users.
+    """
+    from django.conf import settings
+    from django.views.i18n import set_language as django_set_language
+
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return django_set_language(request)

@@ -2,7 +2,9 @@
 
 1. Relay round trip (A sends ``offer`` to B, B answers back to A: two relays) through Daphne
    with the in-memory layer and with Redis, next to a bare ``websockets`` echo (A->server->A)
-   and a bare ``websockets`` relay (A->server->B->server->A, the same topology) in the same run.
+   and a bare ``websockets`` relay (A->server->B->server->A, the same topology) in the same run:
+   same client library and client work, same offer frame, no compression on either server,
+   warm connections, lines interleaved in blocks.
    Targets: p50 within 3x of the bare echo (in-memory); under 5 ms with Redis.
 2. 1,000 concurrent idle room sockets on one Daphne process: its resident memory.
 3. 200 rooms joining at once (two peers each): join latency (connect -> ``joined``) p50/p99.
@@ -43,6 +45,10 @@ def fmt(values: list[float]) -> str:
     return f"p50 {pct(values, 50) * 1000:7.3f} ms   p99 {pct(values, 99) * 1000:7.3f} ms   (n={len(values)})"
 
 
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def seed(env: dict, rooms: int, per_room: int) -> list[dict]:
     env = {**env, "BENCH_ROOMS": str(rooms), "BENCH_PER_ROOM": str(per_room)}
     out = manage(env, "shell", "-c", "import runpy; runpy.run_path('bench/signaling_seed.py')")
@@ -58,31 +64,80 @@ async def join(url: str, ticket: str):
             return ws, message
 
 
-async def relay_round_trips(url: str, room: dict) -> list[float]:
-    a, _ = await join(url, room["tickets"][0])
-    b, joined_b = await join(url, room["tickets"][1])
-    b_id = joined_b["peer_id"]
-    assert json.loads(await a.recv())["type"] == "peer-joined"
+OFFER_SDP = "v=0 " + "x" * 200  # the same offer frame (about 250 bytes) on every line
 
-    async def answerer():
-        async for raw in b:
-            message = json.loads(raw)
-            if message["type"] == "offer":
-                await b.send(json.dumps({"type": "answer", "to": message["from"], "sdp": "v=0"}))
 
-    task = asyncio.ensure_future(answerer())
-    offer = json.dumps({"type": "offer", "to": b_id, "sdp": "v=0 " + "x" * 200})
-    times = []
-    for i in range(WARMUP + ROUND_TRIPS):
+async def timed_block(a, frame: str, expect: str, n: int, times: list[float] | None) -> None:
+    """``n`` round trips on socket ``a``: send ``frame``, read (and JSON-decode) until a message of type ``expect``.
+
+    The client work is the same on every line: one pre-encoded frame sent, every reply decoded.
+    """
+    for _ in range(n):
         t0 = time.perf_counter()
-        await a.send(offer)
-        while json.loads(await a.recv())["type"] != "answer":
+        await a.send(frame)
+        while json.loads(await a.recv())["type"] != expect:
             pass
-        if i >= WARMUP:
+        if times is not None:
             times.append(time.perf_counter() - t0)
-    task.cancel()
-    await a.close()
-    await b.close()
+
+
+def answerer(b, answer: str) -> asyncio.Future:
+    """B's side of a relay: decode each message; answer each offer with the pre-encoded ``answer``."""
+
+    async def run():
+        async for raw in b:
+            if json.loads(raw)["type"] == "offer":
+                await b.send(answer)
+
+    return asyncio.ensure_future(run())
+
+
+async def daphne_pair(url: str, room: dict):
+    """Two joined sockets of one room: A offers to B (``offer``), B answers A (``answer``)."""
+    a, joined_a = await join(url, room["tickets"][0])
+    b, joined_b = await join(url, room["tickets"][1])
+    assert json.loads(await a.recv())["type"] == "peer-joined"
+    offer = json.dumps({"type": "offer", "to": joined_b["peer_id"], "sdp": OFFER_SDP})
+    answer = json.dumps({"type": "answer", "to": joined_a["peer_id"], "sdp": "v=0"})
+    return a, b, offer, answer
+
+
+async def bare_pair(port: int):
+    a = await websockets.connect(f"ws://127.0.0.1:{port}/a", compression=None)
+    b = await websockets.connect(f"ws://127.0.0.1:{port}/b", compression=None)
+    await asyncio.sleep(0.1)
+    offer = json.dumps({"type": "offer", "to": "2", "sdp": OFFER_SDP})
+    # What B's client receives from our server, so B decodes a message of the same shape on both.
+    answer = json.dumps({"type": "answer", "from": "2", "seq": 1, "sdp": "v=0"})
+    return a, b, offer, answer
+
+
+async def round_trips(echo_port: int, daphnes: list[tuple[str, str, dict]]) -> dict[str, list[float]]:
+    """All lines in one loop, interleaved in blocks so that a change of machine load hits every line alike.
+
+    Lines: bare echo A->server->A; bare relay A->server->B->server->A; for each Daphne server,
+    A->Daphne->B->Daphne->A (``offer`` relayed to B, B's ``answer`` relayed back). Every
+    connection is opened and warmed up (WARMUP round trips) before any timing.
+    """
+    lines: dict[str, tuple] = {}
+    echo = await websockets.connect(f"ws://127.0.0.1:{echo_port}/", compression=None)
+    lines["echo"] = (echo, None, json.dumps({"type": "offer", "to": "1", "sdp": OFFER_SDP}), "offer")
+    a, b, offer, answer = await bare_pair(echo_port)
+    lines["bare relay"] = (a, answerer(b, answer), offer, "answer")
+    for label, url, room in daphnes:
+        a, b, offer, answer = await daphne_pair(url, room)
+        lines[label] = (a, answerer(b, answer), offer, "answer")
+    for a, _, frame, expect in lines.values():
+        await timed_block(a, frame, expect, WARMUP, None)
+    times: dict[str, list[float]] = {label: [] for label in lines}
+    blocks = 10
+    for _ in range(blocks):
+        for label, (a, _, frame, expect) in lines.items():
+            await timed_block(a, frame, expect, ROUND_TRIPS // blocks, times[label])
+    for a, task, _, _ in lines.values():
+        if task is not None:
+            task.cancel()
+        await a.close()
     return times
 
 
@@ -101,49 +156,12 @@ async def echo(ws):
     async for m in ws:
         await peers[other].send(m)
 async def main():
-    async with websockets.serve(echo, "127.0.0.1", int(sys.argv[1])):
+    # No permessage-deflate: Daphne (autobahn) does not negotiate it either.
+    async with websockets.serve(echo, "127.0.0.1", int(sys.argv[1]), compression=None):
         print("ready", flush=True)
         await asyncio.Future()
 asyncio.run(main())
 """
-
-
-async def bare_relay_round_trips(port: int) -> list[float]:
-    a = await websockets.connect(f"ws://127.0.0.1:{port}/a")
-    b = await websockets.connect(f"ws://127.0.0.1:{port}/b")
-    await asyncio.sleep(0.1)
-
-    async def answerer():
-        async for _ in b:
-            await b.send(json.dumps({"type": "answer", "from": "2", "seq": 1, "sdp": "v=0"}))
-
-    task = asyncio.ensure_future(answerer())
-    frame = json.dumps({"type": "offer", "to": "2", "sdp": "v=0 " + "x" * 200})
-    times = []
-    for i in range(WARMUP + ROUND_TRIPS):
-        t0 = time.perf_counter()
-        await a.send(frame)
-        await a.recv()
-        if i >= WARMUP:
-            times.append(time.perf_counter() - t0)
-    task.cancel()
-    await a.close()
-    await b.close()
-    return times
-
-
-async def echo_round_trips(port: int) -> list[float]:
-    ws = await websockets.connect(f"ws://127.0.0.1:{port}/")
-    frame = json.dumps({"type": "offer", "to": "1", "sdp": "v=0 " + "x" * 200})
-    times = []
-    for i in range(WARMUP + ROUND_TRIPS):
-        t0 = time.perf_counter()
-        await ws.send(frame)
-        await ws.recv()
-        if i >= WARMUP:
-            times.append(time.perf_counter() - t0)
-    await ws.close()
-    return times
 
 
 def rss_mib(pid: int) -> float:
@@ -188,35 +206,39 @@ def main() -> None:
     echo_port = free_port()
     echo = subprocess.Popen([sys.executable, "-c", ECHO_SERVER, str(echo_port)], stdout=subprocess.PIPE, text=True)
     echo.stdout.readline()
+    servers = []
     try:
-        print("\n1. Round trip")
-        echo_times = asyncio.run(echo_round_trips(echo_port))
-        print(f"   bare websockets echo A->server->A      {fmt(echo_times)}")
-        bare_times = asyncio.run(bare_relay_round_trips(echo_port))
-        print(f"   bare websockets relay A->B->A          {fmt(bare_times)}")
+        print(f"\n1. Round trip (load average before: {load()})")
         # Back-to-back round trips exceed the per-socket rate limit (100 frames/s): lift it here.
         unlimited = {"VIDEO_RATE_BURST": "1000000", "VIDEO_RATE_PER_SECOND": "1000000"}
-        variants = [("in-memory layer", {**env, **unlimited})]
+        variants = [("Daphne relay A->B->A, in-memory layer", {**env, **unlimited})]
         if redis_url:
-            variants.append(("Redis layer", {**live_env(db, redis=True), "REDIS_URL": redis_url, **unlimited}))
-        else:
-            print("   (REDIS_URL unset: Redis figures skipped)")
-        for label, variant_env in variants:
+            redis_env = {**live_env(db, redis=True), "REDIS_URL": redis_url, **unlimited}
+            variants.append(("Daphne relay A->B->A, Redis layer", redis_env))
+        daphnes = []
+        for i, (label, variant_env) in enumerate(variants):
             room = seed(variant_env, 1, 2)[0]
-            server = Daphne(variant_env, tmp / f"daphne-{label.split()[0]}.log")
-            try:
-                times = asyncio.run(relay_round_trips(server.ws_url(room["room_id"]), room))
-            finally:
-                server.stop()
-            ratio = pct(times, 50) / pct(echo_times, 50)
-            ratio_relay = pct(times, 50) / pct(bare_times, 50)
-            print(
-                f"   Daphne relay A->B->A, {label:<16} {fmt(times)}   "
-                f"p50 = {ratio:.1f}x echo, {ratio_relay:.1f}x bare relay"
-            )
+            servers.append(Daphne(variant_env, tmp / f"daphne-rt{i}.log"))
+            daphnes.append((label, servers[-1].ws_url(room["room_id"]), room))
+        times = asyncio.run(round_trips(echo_port, daphnes))
     finally:
+        for server in servers:
+            server.stop()
         echo.terminate()
         echo.wait()
+    echo_p50, bare_p50 = pct(times["echo"], 50), pct(times["bare relay"], 50)
+    print(f"   {'bare websockets echo A->server->A':<40} {fmt(times['echo'])}")
+    print(
+        f"   {'bare websockets relay A->B->A':<40} {fmt(times['bare relay'])}   p50 = {bare_p50 / echo_p50:.1f}x echo"
+    )
+    for label, _, _ in daphnes:
+        p50 = pct(times[label], 50)
+        print(
+            f"   {label:<40} {fmt(times[label])}   p50 = {p50 / echo_p50:.1f}x echo, {p50 / bare_p50:.1f}x bare relay"
+        )
+    if not redis_url:
+        print("   (REDIS_URL unset: Redis figures skipped)")
+    print(f"   load average after: {load()}")
 
     print("\n2. 1,000 idle room sockets on one Daphne process (in-memory layer, 250 rooms x 4)")
     rooms = seed(env, 250, 4)

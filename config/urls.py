@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import views as account_views
 from notary import pages as notary_pages
 from notary import views as notary_views
 from scheduling.calendar_api import calendar_feed
@@ -23,7 +24,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.page_urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("", include("scheduling.page_urls")),
     path("api/v1/", include(api_v1)),
     re_path(r"^calendar/(?P<feed_token>[A-Za-z0-9_-]{1,64})\.ics$", calendar_feed, name="calendar-feed"),

@@ -484,6 +484,8 @@ class AppointmentListCreateApi(APIView):
         service = selectors.service_get(service_id=v["service"])
         context = {"viewer": request.user}
         after_create = None
+        if v.get("host_site") is not None and v.get("case") is None:
+            raise InvalidInput("A host site is booked for a notarization case.", fields={"host_site": ["Needs case."]})
         if v.get("case") is not None:
             # The notary app validates the case (the client's own, accepted, a notary of its office, a host
             # site where required) and moves it to ``scheduled`` inside the booking transaction.

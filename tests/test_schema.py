@@ -38,6 +38,14 @@ def test_committed_openapi_schema_is_current(tmp_path):
     root = Path(__file__).resolve().parent.parent
     out = tmp_path / "openapi.yaml"
     env = {"PATH": "/usr/bin:/bin", "DEBUG": "1", "HOME": str(tmp_path)}
-    subprocess.run([sys.executable, "manage.py", "spectacular", "--validate", "--fail-on-warn", "--file", str(out)],
-                   cwd=root, env=env, check=True, capture_output=True, timeout=120)
-    assert out.read_text() == (root / "docs" / "openapi.yaml").read_text(), "run `make schema` and commit docs/openapi.yaml"
+    subprocess.run(
+        [sys.executable, "manage.py", "spectacular", "--validate", "--fail-on-warn", "--file", str(out)],
+        cwd=root,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    assert out.read_text() == (root / "docs" / "openapi.yaml").read_text(), (
+        "run `make schema` and commit docs/openapi.yaml"
+    )

@@ -17,6 +17,7 @@ sends drop silently in channels_redis and the in-memory layer).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import secrets
@@ -25,8 +26,9 @@ from urllib.parse import urlparse
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.exceptions import ChannelFull
+from channels.exceptions import ChannelFull, StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.utils import timezone as dj_timezone
@@ -37,6 +39,9 @@ from . import protocol, services, tickets
 from .models import RevokeReason
 
 logger = logging.getLogger(__name__)
+
+# ``json.dumps(data, separators=...)`` builds a new JSONEncoder on every call; this is the same encoder, built once.
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _setting(name: str, default):
@@ -67,6 +72,18 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     state: str = "new"
 
+    async def __call__(self, scope, receive, send):
+        """As ``AsyncConsumer.__call__``, with :func:`dispatch_in_turn` instead of Channels' ``await_many_dispatch``."""
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+        self.base_send = send
+        try:
+            await dispatch_in_turn([receive, self.channel_receive], self.dispatch)
+        except StopConsumer:
+            pass
+
     async def dispatch(self, message):
         """As ``AsyncConsumer.dispatch`` without its per-message ``aclose_old_connections()``.
 
@@ -74,7 +91,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         database connections: one thread round trip per ICE candidate. Every ORM call
         here goes through ``database_sync_to_async``, which closes them itself.
         """
-        handler = getattr(self, get_handler_name(message), None)
+        kind = message["type"]
+        name = _HANDLER_NAMES.get(kind)
+        if name is None:
+            name = _HANDLER_NAMES[kind] = get_handler_name(message)
+        handler = getattr(self, name, None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
@@ -138,6 +159,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.refuse(exc.close_code, exc.code, exc.message)
             return
         self.participant_pk, self.peer_id, self.role = result.participant_pk, result.me.peer_id, result.me.role
+        # What every relayed frame of this socket starts with, up to its seq (stamped per frame in relay()).
+        self.relay_heads = {
+            kind: f'{{"type":{_dumps(kind)},"from":{_dumps(self.peer_id)},"seq":' for kind in protocol.RELAYED
+        }
         self.room_pk = result.room_pk
         self.schedule_room_close(result.closes_at)
         if result.replaced is not None:
@@ -265,11 +290,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.error("peer_unavailable", "This peer is reconnecting.", ref={"type": frame.type, "to": to})
             return
         seq = self.seq.get(to, 0) + 1
-        payload = {"type": frame.type, "from": self.peer_id, "seq": seq}
-        payload.update((k, v) for k, v in frame.fields.items() if k != "to")
+        # The frame is already validated and holds only its known fields: encode it once, here, as
+        # {"type", "from", "seq", <fields but "to">}; the peer's socket forwards the text as is.
+        body = _dumps({k: v for k, v in frame.fields.items() if k != "to"})
+        text = self.relay_heads[frame.type] + str(seq) + ("," + body[1:] if len(body) > 2 else "}")
         try:
             await self.channel_layer.send(
-                peer["channel"], {"type": "video.relay", "connection_id": peer["connection_id"], "payload": payload}
+                peer["channel"], {"type": "video.relay", "connection_id": peer["connection_id"], "text": text}
             )
         except ChannelFull:
             await self.error(
@@ -361,8 +388,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send_json(event)
 
     async def video_relay(self, message):
+        """An offer, answer or candidate for this socket, already encoded by the sender's consumer (see relay())."""
         if self.state == "joined" and message["connection_id"] == self.connection_id:
-            await self.send_json(message["payload"])
+            await self.base_send({"type": "websocket.send", "text": message["text"]})
 
     async def video_admitted(self, message):
         if self.state != "lobby" or message["connection_id"] != self.connection_id:
@@ -430,7 +458,51 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "error", "code": code, "message": message, **extra})
 
     async def send_json(self, data: dict):
-        await self.send(text_data=json.dumps(data, separators=(",", ":")))
+        await self.base_send({"type": "websocket.send", "text": _dumps(data)})
+
+
+_HANDLER_NAMES: dict[str, str] = {}  # message type -> handler method name (get_handler_name's checks run once per type)
+
+
+async def dispatch_in_turn(sources, dispatch):
+    """Feed what each awaitable ``source()`` returns to ``dispatch``, one message at a time, until one fails.
+
+    Same contract as ``channels.utils.await_many_dispatch`` (each source read in order,
+    ``dispatch`` never runs twice at once, the first exception, e.g. ``StopConsumer``,
+    ends it and stops every source), without its per-message ``asyncio.wait`` and new
+    task: one long-lived task per source takes turns through a lock, so a message
+    reaches its handler in the event-loop step that delivered it instead of three
+    steps later.
+    """
+    turn = asyncio.Lock()
+    stopped = False
+
+    async def pump(source):
+        nonlocal stopped
+        while True:
+            message = await source()
+            async with turn:
+                if stopped:
+                    return
+                try:
+                    await dispatch(message)
+                except BaseException:
+                    stopped = True
+                    raise
+            # Let other tasks run before the next message, as a new task per message did: a burst
+            # already queued for this socket must not run in one event-loop step (the peer's
+            # consumer takes each relay off its channel as it comes). After the dispatch, so no latency.
+            await asyncio.sleep(0)
+
+    tasks = [asyncio.ensure_future(pump(source)) for source in sources]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def expire_after_grace(layer, group: str, participant_pk: int, connection_id: str):

@@ -276,11 +276,12 @@ class RevokeInput(serializers.Serializer):
 
 
 class StartSessionInput(serializers.Serializer):
-    notary_location = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    # The journal records each party's stated physical location (RULONA remote-notarization record).
+    notary_location = serializers.CharField(max_length=300, help_text="The notary's stated physical location")
 
 
 class ConsentInput(serializers.Serializer):
-    signer_location = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    signer_location = serializers.CharField(max_length=300, help_text="The signer's stated physical location")
 
 
 class IdentityInput(serializers.Serializer):

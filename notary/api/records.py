@@ -23,7 +23,7 @@ from scheduling.api import iso_in, iso_utc
 from scheduling.slots import booker_day_bounds
 
 from .. import host_sites, recordings, selectors, services, workflow
-from ..audit import audit_append
+from ..audit import JOURNAL_FIELDS, audit_append
 from ..certificates import certificate_path, journal_pdf
 from ..models import Certificate, HostSite
 from .cases import StrictMultiPartParser, _iso
@@ -116,29 +116,8 @@ class RecordingApi(APIView):
         return Response({"index": chunk.index, "size": chunk.size, "sha256": chunk.sha256}, status=201)
 
 
-JOURNAL_CSV_COLUMNS = [
-    "entry_number",
-    "recorded_at",
-    "notary_timezone",
-    "signer_timezone",
-    "notary_location",
-    "signer_location",
-    "act_type",
-    "matter_type",
-    "documents",
-    "signer_name",
-    "signer_address",
-    "identity_evidence",
-    "participants",
-    "recording_ref",
-    "recording_sha256",
-    "fee",
-    "currency",
-    "outcome",
-    "reason_code",
-    "amends",
-    "row_hash",
-]
+# The journal's own fields (notary/audit.py), minus internal ids, then the link to an amended entry and the hash.
+JOURNAL_CSV_COLUMNS = [f for f in JOURNAL_FIELDS if f not in ("notary_id", "case_id", "amends_id")] + ["amends", "row_hash"]
 
 
 class JournalCsvApi(APIView):

@@ -33,14 +33,22 @@ from .base import _reason, _transition
 
 
 def eligibility_problems(
-    *, rules: dict, nationality: str, resident_abroad_since: date | None, destination_country: str, today: date
+    *,
+    rules: dict,
+    nationality: str,
+    resident_abroad_since: date | None,
+    destination_country: str,
+    today: date,
+    residence_country: str = "",
 ) -> dict[str, list[str]]:
     """Which eligibility rules of a jurisdiction the applicant fails, as API ``fields`` (empty when eligible).
 
     ``rules`` is ``Jurisdiction.eligibility``: ``nationality`` (allowed ISO codes),
     ``min_days_abroad`` (whole days living abroad up to ``today``; the Chinese
     overseas programme needs 180), ``destination_countries`` (where the
-    certificate is to be used).
+    certificate is to be used). A programme with ``min_days_abroad`` also refuses
+    applicants whose country of residence is one of its destination countries:
+    they do not live abroad.
     """
     problems: dict[str, list[str]] = {}
     allowed = rules.get("nationality")
@@ -52,6 +60,9 @@ def eligibility_problems(
             problems["resident_abroad_since"] = ["Required by this programme."]
         elif (today - resident_abroad_since).days < minimum:
             problems["resident_abroad_since"] = [f"The applicant must have lived abroad at least {minimum} days."]
+        home = rules.get("destination_countries") or []
+        if residence_country and residence_country.upper() in home:
+            problems["residence_country"] = ["This programme is for applicants living abroad."]
     destinations = rules.get("destination_countries")
     if destinations and destination_country not in destinations:
         problems["destination_country"] = [f"Certificates of this programme are for use in {', '.join(destinations)}."]
@@ -94,6 +105,7 @@ def case_create(
         resident_abroad_since=resident_abroad_since,
         destination_country=destination_country,
         today=now.date(),
+        residence_country=residence_country,
     )
     if problems:
         raise NotEligible(fields=problems)

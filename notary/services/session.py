@@ -218,7 +218,7 @@ def _participants(case: Case) -> list[dict]:
 
 
 def case_notarize(*, case: Case, by: User, now: datetime | None = None) -> Case:
-    """Perform the notarial act: needs ``in_session``, a passed identity check and consent in this session.
+    """Perform the notarial act: needs ``in_session``, a passed identity check, consent in this session and a recording.
 
     Otherwise ``InvalidTransition`` (409) and nothing is written (case N2).
     Appends the journal entry, issues the signed certificate and moves to ``notarized``,
@@ -237,6 +237,13 @@ def case_notarize(*, case: Case, by: User, now: datetime | None = None) -> Case:
         if locked.consent_at is None or locked.consent_appointment_id != locked.appointment_id:
             raise InvalidTransition(
                 "The signer has not consented to recording in this session.", fields={"consent": ["Missing."]}
+            )
+        # The certificate states that the session was recorded; RULONA and the Chinese programme
+        # both require the audio-video recording, so there must be one.
+        if not locked.recording_chunks.exists():
+            raise InvalidTransition(
+                "The session has no recording yet: the notary's room page uploads it once the signer consents.",
+                fields={"recording": ["Missing."]},
             )
 
     with transaction.atomic():

@@ -198,3 +198,32 @@ def in_session_case(as_applicant, as_notary, office, notary, service, *, slot=SL
     started = act(as_notary, case_id, "start_session", notary_location="Taiyuan Notary Office, room 3")
     assert started.status_code == 200, started.json()
     return case_id, traveller
+
+
+WEBM_HEAD = b"\x1a\x45\xdf\xa3" + b"\x9f" * 60
+WEBM_NEXT = b"\x1f\x43\xb6\x75" + b"\x01" * 60
+
+
+def send_chunk(api, case_id, index, content):
+    boundary = "chunk-boundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="index"\r\n\r\n{index}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="chunk"; filename="chunk-{index}.webm"\r\n'
+            f"Content-Type: video/webm\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return api.post(
+        f"/api/v1/notary/cases/{case_id}/recording/",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
+
+def record(api, case_id):
+    """Upload one recording chunk as the notary's room page would (after consent)."""
+    response = send_chunk(api, case_id, 0, WEBM_HEAD)
+    assert response.status_code in (200, 201), response.content
+    return response

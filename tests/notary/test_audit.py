@@ -7,7 +7,7 @@ from django.db import DatabaseError, connection, transaction
 
 from notary.audit import GENESIS, audit_append, canonical, chain_verify, row_hash
 from notary.models import AuditEvent, JournalEntry
-from tests.notary.conftest import IDENTITY_PASS, act, in_session_case
+from tests.notary.conftest import IDENTITY_PASS, act, in_session_case, record
 
 pytestmark = pytest.mark.django_db
 
@@ -124,8 +124,9 @@ def journal_with_two_entries(as_applicant, as_notary, office, notary, notary_ser
         case_id, traveller = in_session_case(
             as_applicant, as_notary, office, notary, notary_service, slot=slot, session_at=session_at
         )
-        act(as_applicant, case_id, "consent")
+        act(as_applicant, case_id, "consent", signer_location="New York, US")
         act(as_notary, case_id, "verify_identity", **IDENTITY_PASS)
+        record(as_notary, case_id)
         assert act(as_notary, case_id, "notarize").status_code == 200
         traveller.stop()
     return list(JournalEntry.objects.order_by("entry_number"))

@@ -19,6 +19,7 @@ from tests.notary.conftest import (
     SLOT,
     act,
     book,
+    case_payload,
     create_case,
     in_session_case,
     submitted_case,
@@ -82,6 +83,16 @@ def test_programme_needs_a_prc_national_abroad_for_180_days(as_applicant, office
         "nationality": ["This programme is for nationals of CN."],
         "resident_abroad_since": ["The applicant must have lived abroad at least 180 days."],
         "destination_country": ["Certificates of this programme are for use in CN."],
+    }
+    assert Case.objects.count() == 0
+
+
+@time_machine.travel(BOOKED_AT, tick=False)
+def test_someone_living_in_china_cannot_use_the_overseas_programme(as_applicant, office):
+    response = as_applicant.post("/api/v1/notary/cases/", case_payload(office, residence_country="CN"), format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "residence_country": ["This programme is for applicants living abroad."]
     }
     assert Case.objects.count() == 0
 
@@ -253,7 +264,7 @@ def test_start_session_before_the_room_opens_is_409(as_applicant, as_notary, off
     case_id = submitted_case(as_applicant, office)
     act(as_notary, case_id, "accept")
     book(as_applicant, notary, notary_service, SLOT, case_id)
-    response = act(as_notary, case_id, "start_session")
+    response = act(as_notary, case_id, "start_session", notary_location="Taiyuan")
     assert (response.status_code, response.json()["error"]["code"]) == (409, "invalid_transition")
     assert response.json()["error"]["message"] == "The appointment room is not open."
 
@@ -283,7 +294,7 @@ def test_n2_notarize_before_identity_or_consent_is_409_and_journals_nothing(as_a
 def test_n2_consent_before_the_session_is_409(as_applicant, office):
     with time_machine.travel(BOOKED_AT, tick=False):
         case_id = submitted_case(as_applicant, office)
-        response = act(as_applicant, case_id, "consent")
+        response = act(as_applicant, case_id, "consent", signer_location="New York, US")
     assert (response.status_code, response.json()["error"]["code"]) == (409, "invalid_transition")
 
 
@@ -422,6 +433,39 @@ def test_only_the_booked_notary_starts_the_session(as_applicant, as_notary, offi
         act(as_notary, case_id, "accept")
         book(as_applicant, notary, notary_service, SLOT, case_id)
     with time_machine.travel(SESSION_AT, tick=False):
-        refused = act(colleague, case_id, "start_session")
+        refused = act(colleague, case_id, "start_session", notary_location="Taiyuan")
         assert (refused.status_code, refused.json()["error"]["code"]) == (403, "forbidden")
-        assert act(as_notary, case_id, "start_session").json()["status"] == "in_session"
+        assert act(as_notary, case_id, "start_session", notary_location="Taiyuan").json()["status"] == "in_session"
+
+
+@time_machine.travel(BOOKED_AT, tick=False)
+def test_stated_locations_are_required_for_the_journal(as_applicant, office):
+    case_id = submitted_case(as_applicant, office)
+    for action, field in (("start_session", "notary_location"), ("consent", "signer_location")):
+        response = act(as_applicant, case_id, action, **{field: "  "})
+        assert (response.status_code, list(response.json()["error"]["fields"])) == (400, [field])
+    assert Case.objects.get(pk=case_id).status == "submitted"
+
+
+def test_a_host_site_without_a_case_is_refused(as_applicant, notary, notary_service):
+    response = as_applicant.post(
+        "/api/v1/appointments/",
+        {"provider": notary.pk, "service": notary_service.pk, "start": "2030-01-07T01:00:00Z", "host_site": 999},
+        format="json",
+    )
+    assert (response.status_code, response.json()["error"]["fields"]) == (400, {"host_site": ["Needs case."]})
+
+
+def test_notarize_without_a_recording_is_409_and_writes_no_journal(as_applicant, as_notary, session):
+    from notary.models import JournalEntry
+
+    act(as_applicant, session, "consent", signer_location="New York, US")
+    act(as_notary, session, "verify_identity", **IDENTITY_PASS)
+    response = act(as_notary, session, "notarize")
+    assert (response.status_code, response.json()["error"]["code"], response.json()["error"]["fields"]) == (
+        409,
+        "invalid_transition",
+        {"recording": ["Missing."]},
+    )
+    assert JournalEntry.objects.count() == 0
+    assert Case.objects.get(pk=session).status == "in_session"

@@ -14,7 +14,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from notary.models import AuditEvent, Certificate, JournalEntry
 from tests.conftest import client_for
-from tests.notary.conftest import IDENTITY_PASS, PDF, act, in_session_case
+from tests.notary.conftest import IDENTITY_PASS, PDF, act, in_session_case, record
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +40,7 @@ def notarized(as_applicant, as_notary, office, notary, notary_service):
     consent = act(as_applicant, case_id, "consent", signer_location="Flushing, Queens, New York, US")
     assert consent.status_code == 200
     assert act(as_notary, case_id, "verify_identity", **IDENTITY_PASS).status_code == 200
+    record(as_notary, case_id)
     with time_machine.travel("2026-01-06T01:30:00Z", tick=False):
         response = act(as_notary, case_id, "notarize")
     assert response.status_code == 200, response.json()
@@ -77,10 +78,11 @@ def test_whole_path_ends_in_a_notarized_case_with_one_journal_entry(notarized, n
     assert (entry.signer_name, f"{entry.fee}", entry.currency) == ("Zhang Wei", "200.00", "CNY")
     actions = list(AuditEvent.objects.filter(case_id=case_id).values_list("action", flat=True))
     assert actions[0] == "notary.case.draft"
-    assert actions[-4:] == [
+    assert actions[-5:] == [
         "notary.case.in_session",
         "notary.consent.recording",
         "notary.identity.passed",
+        "notary.recording.chunk",
         "notary.case.notarized",
     ]
 

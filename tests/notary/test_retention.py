@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from notary.models import AuditEvent, Case, Document
 from notary.retention import add_years
-from tests.notary.conftest import IDENTITY_PASS, act, in_session_case
+from tests.notary.conftest import IDENTITY_PASS, act, in_session_case, record
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +25,9 @@ def test_purge_waits_20_years_respects_legal_hold_and_is_idempotent(
     as_applicant, as_notary, office, notary, notary_service, capsys
 ):
     case_id, traveller = in_session_case(as_applicant, as_notary, office, notary, notary_service)
-    act(as_applicant, case_id, "consent")
+    act(as_applicant, case_id, "consent", signer_location="New York, US")
     act(as_notary, case_id, "verify_identity", **IDENTITY_PASS)
+    record(as_notary, case_id)
     with time_machine.travel("2026-01-06T01:30:00Z", tick=False):
         assert act(as_notary, case_id, "notarize").status_code == 200
     traveller.stop()
@@ -43,7 +44,9 @@ def test_purge_waits_20_years_respects_legal_hold_and_is_idempotent(
     assert purge("2046-01-06T01:30:00Z") == "purged 0 files of 0 cases; 1 cases under legal hold kept"
     assert all(f.exists() for f in files)
     Case.objects.filter(pk=case_id).update(legal_hold=False)
-    assert purge("2046-01-06T01:30:00Z") == "purged 4 files of 1 cases; 0 cases under legal hold kept"
+    assert (
+        purge("2046-01-06T01:30:00Z") == "purged 5 files of 1 cases; 0 cases under legal hold kept"
+    )  # 4 documents, 1 recording chunk
     assert not any(f.exists() for f in files)
     assert purge("2046-02-01T00:00:00Z") == "purged 0 files of 0 cases; 0 cases under legal hold kept"
     assert AuditEvent.objects.filter(action="notary.retention.purged", case_id=case_id).count() == 1

@@ -193,3 +193,12 @@ def test_join_button_appears_when_the_room_opens_and_the_feed_link_is_offered(ta
     with time_machine.travel("2026-01-06T00:50Z", tick=False):
         page = client.get(f"/appointments/{appointment.pk}/").content.decode()
     assert f'href="/rooms/{appointment.room.room_id}/"' in page
+
+
+def test_signed_in_user_switches_language_in_the_header_and_it_is_remembered():
+    user = make_user("lang@example.com", language="en")
+    client = signed_in(user)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    assert "远程公证" in client.get("/").content.decode()
+    user.refresh_from_db()
+    assert user.language == "zh-hans"

@@ -236,3 +236,27 @@ def test_seed_demo_is_idempotent_and_refused_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError):
         call_command("seed_demo", verbosity=0)
+
+
+@time_machine.travel("2030-01-01T00:00Z", tick=False)
+def test_demo_start_soon_moves_an_appointment_and_is_refused_without_debug(
+    settings, client_user, berlin_lawyer, consultation
+):
+    from scheduling.models import Appointment
+
+    body = (
+        client_for(client_user)
+        .post(
+            "/api/v1/appointments/",
+            {"provider": berlin_lawyer.pk, "service": consultation.pk, "start": "2030-01-07T08:00:00Z"},
+            format="json",
+        )
+        .json()
+    )
+    settings.DEBUG = True
+    call_command("demo_start_soon", body["id"], verbosity=0)
+    moved = Appointment.objects.get(pk=body["id"])
+    assert (moved.start.isoformat(), moved.sequence) == ("2030-01-01T00:05:00+00:00", 1)
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("demo_start_soon", body["id"])
