@@ -11,7 +11,7 @@ import re
 import pytest
 from django.test import Client
 
-from tests.notary.conftest import IDENTITY_PASS, act, in_session_case
+from tests.notary.conftest import IDENTITY_PASS, act, in_session_case, record
 from tests.video.conftest import make_room
 from video.models import Room
 from video.views import RECORDING_TEXTS
@@ -71,6 +71,7 @@ def test_applicant_is_told_but_does_not_record(session, applicant):
 def test_closed_case_no_longer_records(session, as_applicant, as_notary, notary):
     case_id, room = session
     act(as_applicant, case_id, "consent", signer_location="New York, US")
+    record(as_notary, case_id)
     act(as_notary, case_id, "verify_identity", **IDENTITY_PASS)
     assert act(as_notary, case_id, "notarize").status_code == 200
     html = room_page(notary.user, room.room_id).content.decode()
