@@ -117,7 +117,10 @@ class RecordingApi(APIView):
 
 
 # The journal's own fields (notary/audit.py), minus internal ids, then the link to an amended entry and the hash.
-JOURNAL_CSV_COLUMNS = [f for f in JOURNAL_FIELDS if f not in ("notary_id", "case_id", "amends_id")] + ["amends", "row_hash"]
+JOURNAL_CSV_COLUMNS = [f for f in JOURNAL_FIELDS if f not in ("notary_id", "case_id", "amends_id")] + [
+    "amends",
+    "row_hash",
+]
 
 
 class JournalCsvApi(APIView):
