@@ -193,6 +193,7 @@ ZH = {
     "Subscribe (webcal)": "订阅日历（webcal）",
     "Or copy this private address into your calendar app": "或将此私人地址复制到您的日历应用中",
     "Details, reschedule or cancel": "详情、改期或取消",
+    "Notarization case queue": "公证案件队列",
     "Confirmed": "已确认",
     "Cancelled": "已取消",
     "Completed": "已完成",
