@@ -27,7 +27,29 @@ def manage(*args, **env):
 def test_production_without_secret_key_refuses_to_start():
     result = manage("check", DEBUG="0")
     assert result.returncode != 0
-    assert "SECRET_KEY must be set" in result.stderr
+    assert "(lexmeet.E001) SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+def test_the_server_refuses_to_load_without_a_real_secret():
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "PYTEST_VERSION"}}
+    for secret, message in [
+        ("", "SECRET_KEY must be set when DEBUG is off."),
+        (
+            "dev-only-insecure-secret-key-never-use-in-production",
+            "SECRET_KEY is the development default; set a real one.",
+        ),
+    ]:
+        env = {**clean, "DEBUG": "0", **({"SECRET_KEY": secret} if secret else {})}
+        result = subprocess.run(
+            [sys.executable, "-c", "import config.asgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode != 0
+        assert f"ImproperlyConfigured: {message}" in result.stderr
+
+
+def test_offline_commands_run_in_a_bare_checkout_without_a_secret():
+    result = manage("makemigrations", "--check", "--dry-run", DEBUG="0")
+    assert (result.returncode, result.stdout.strip()) == (0, "No changes detected"), result.stderr
 
 
 def test_production_settings_pass_check_deploy_at_warning_level():
