@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.RequestLogMiddleware",  # first: request id and one JSON line per request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -201,6 +202,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 NOTARY_MAX_UPLOAD_BYTES = int(os.environ.get("NOTARY_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 NOTARY_KEY_DIR = Path(os.environ.get("NOTARY_KEY_DIR", str(BASE_DIR / "var" / "keys")))
 NOTARY_CJK_FONT = os.environ.get("NOTARY_CJK_FONT", "")
+# Key of the HMAC that lets two identity checks of one document be matched without
+# storing its number (notary/identity.py). Empty: derived from SECRET_KEY; set it
+# so that rotating SECRET_KEY does not break the matching of older checks.
+IDENTITY_HASH_KEY = os.environ.get("IDENTITY_HASH_KEY", "")
 
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -273,10 +278,25 @@ if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# JSON lines on stderr, secrets and tokens redacted (config/logs.py); LOG_FORMAT=text for
+# a human-readable console. The test run keeps to WARNING unless LOG_LEVEL says otherwise.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING" if TESTING else "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "filters": {"redact": {"()": "config.logs.RedactFilter"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "text" if os.environ.get("LOG_FORMAT") == "text" else "json",
+            "filters": ["redact"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Our own request line replaces django.request's 4xx warnings; its errors (with tracebacks) stay.
     "loggers": {"django.request": {"level": "ERROR"}},
 }

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts import views as account_views
 from notary import pages as notary_pages
 from notary import views as notary_views
+from privacy import views as privacy_views
 from scheduling.calendar_api import calendar_feed
 from video import views as video_views
 
@@ -15,6 +16,7 @@ api_v1 = [
     path("", include("scheduling.urls")),
     path("", include("notary.urls")),
     path("", include("video.urls")),
+    path("", include("privacy.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -23,6 +25,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/delete/", privacy_views.account_delete_page, name="account-delete"),
     path("accounts/", include("accounts.page_urls")),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("", include("scheduling.page_urls")),
