@@ -115,7 +115,7 @@ def account_delete(*, request, user: User, password: str, now: datetime | None =
     - draft notarization cases (never sent to a notary) are deleted with their
       documents; submitted ones are withdrawn (their appointment cancelled);
       withdrawn, rejected, notarized, terminated and revoked cases are kept;
-    - every appointment that has not ended is cancelled, and the provider gets the
+    - every appointment that has not started is cancelled, and the provider gets the
       cancellation email (the client gets none: the address is gone);
     - appointment notes, idempotency records, the calendar feed, the API token, every
       session, sign-in failure records, and room presence and attendance outside kept
@@ -166,9 +166,10 @@ def account_delete(*, request, user: User, password: str, now: datetime | None =
         deleted["draft_documents"] = len(files_to_remove)
         deleted["cases_withdrawn"] = withdrawn
 
-        # Appointments: cancel what has not ended, then erase the client's free text.
+        # Appointments: cancel what has not started, then erase the client's free text.
         cancelled = []
-        for appointment in Appointment.objects.filter(client=user, status=AppointmentStatus.CONFIRMED, end__gt=now):
+        # Only what has not started: a session under way or over is part of the provider's record.
+        for appointment in Appointment.objects.filter(client=user, status=AppointmentStatus.CONFIRMED, start__gt=now):
             appointment_cancel(appointment=appointment, by=user, reason=CANCEL_REASON, now=now)
             cancelled.append(appointment.pk)
         deleted["appointments_cancelled"] = sorted(cancelled + _cancelled_by_withdrawal(withdrawn, user, now))

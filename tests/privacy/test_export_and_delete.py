@@ -399,3 +399,14 @@ def test_the_page_deletes_signs_out_and_lists_what_was_kept(world, applicant, dj
     assert 'Until <time datetime="2046-01-06T01:30:00Z">' in html
     assert browser.get("/accounts/preferences/").status_code == 302  # signed out
     assert User.objects.get(pk=applicant.pk).is_active is False
+
+
+def test_the_data_section_of_preferences_is_in_chinese_too(applicant):
+    applicant.language = "zh-hans"
+    applicant.save(update_fields=["language"])
+    browser = Client()
+    browser.force_login(applicant)
+    page = browser.get("/accounts/preferences/").content.decode()
+    assert [text in page for text in ("您的数据", "下载我们保存的关于您的全部数据（JSON）", "删除我的账户")] == [
+        True
+    ] * 3
