@@ -264,8 +264,22 @@ ZH = {
     "Until the legal hold is lifted.": "直至法律保全解除。",
     "Permanently.": "永久保留。",
     "Back to preferences": "返回偏好设置",
+    "Code from your authenticator app": "身份验证器应用中的验证码",
+    "Too many wrong codes. Wait a minute and try again.": "错误验证码次数过多，请稍候一分钟再试。",
+    "The code is wrong or expired. Enter the current code.": "验证码错误或已过期，请输入当前验证码。",
+    "QR code": "二维码",
+    "Two-factor authentication": "双重身份验证",
+    "Notaries and staff sign in with a second factor. Scan this code with an authenticator app (FreeOTP, Aegis, Google Authenticator, 1Password…), then enter the 6-digit code it shows.": "公证员和工作人员登录需要第二重验证。请用身份验证器应用（FreeOTP、Aegis、Google Authenticator、1Password 等）扫描此二维码，然后输入应用显示的 6 位验证码。",
+    "Or enter this key by hand:": "或手动输入此密钥：",
+    "Enter the 6-digit code from your authenticator app.": "请输入身份验证器应用中的 6 位验证码。",
+    "Confirm and continue": "确认并继续",
+    "Continue": "继续",
+    "Too many requests": "请求过于频繁",
 }
-PLURALS = {"%(counter)s result": {0: "%(counter)s 个结果"}}
+PLURALS = {
+    "%(counter)s result": {0: "%(counter)s 个结果"},
+    "Please wait %(seconds)s second and try again.": {0: "请等待 %(seconds)s 秒后再试。"},
+}
 
 
 def main() -> None:

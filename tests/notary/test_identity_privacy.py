@@ -10,7 +10,7 @@ from django.test import Client
 from notary import selectors
 from notary.identity import document_number_hash, document_number_normalise
 from notary.models import AuditEvent, IdentityCheck, JournalEntry
-from tests.factories import make_user
+from tests.factories import make_user, sign_in
 from tests.notary.conftest import IDENTITY_PASS, act, in_session_case
 
 pytestmark = pytest.mark.django_db
@@ -81,8 +81,7 @@ def test_api_answers_journal_exports_and_admin_pages_show_only_the_masked_number
     assert [name for name, r in answers.items() if DIGITS in r.content.decode()] == []
 
     admin = make_user("root@example.com", role="staff", is_staff=True, is_superuser=True)
-    browser = Client()
-    browser.force_login(admin)
+    browser = sign_in(Client(), admin)  # staff: second factor included
     entry = JournalEntry.objects.get()
     pages = [
         f"/admin/notary/case/{case_id}/change/",

@@ -92,10 +92,10 @@ def test_no_url_serves_media_and_it_is_outside_every_served_directory():
 @pytest.mark.parametrize(
     ("overrides", "ids"),
     [
-        ({"ROOT_URLCONF": "tests.notary.media_urls"}, ["lexmeet.E002"]),
-        ({"MEDIA_ROOT": django_settings.BASE_DIR / "static" / "uploads"}, ["lexmeet.E003"]),
-        ({"MEDIA_ROOT": django_settings.STATIC_ROOT}, ["lexmeet.E003"]),
-        ({"MEDIA_ROOT": django_settings.BASE_DIR}, ["lexmeet.E003", "lexmeet.E003"]),
+        ({"ROOT_URLCONF": "tests.notary.media_urls"}, ["lexmeet.E010"]),
+        ({"MEDIA_ROOT": django_settings.BASE_DIR / "static" / "uploads"}, ["lexmeet.E011"]),
+        ({"MEDIA_ROOT": django_settings.STATIC_ROOT}, ["lexmeet.E011"]),
+        ({"MEDIA_ROOT": django_settings.BASE_DIR}, ["lexmeet.E011", "lexmeet.E011"]),
     ],
 )
 def test_the_system_check_refuses_media_inside_the_web_root(settings, overrides, ids):
