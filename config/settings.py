@@ -46,6 +46,9 @@ if not (DEBUG or TESTING):
         SECRET_KEY_PROBLEM = "SECRET_KEY is the development default; set a real one."
 if not SECRET_KEY:
     SECRET_KEY = _DEV_SECRET if (DEBUG or TESTING) else secrets.token_urlsafe(50)
+# Rotation: the previous key(s) still verify sessions, join tickets and password-reset
+# links until they expire (docs/operations.md, "Key rotation").
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if (DEBUG or TESTING) else "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -189,7 +192,8 @@ TIME_ZONE = "UTC"
 
 # --- Static and media -----------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic's target; nginx serves it (deploy/nginx/lexmeet-locations.conf).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))

@@ -45,13 +45,13 @@ def seed_room(env: dict) -> dict:
 
 
 class Daphne:
-    """``daphne -b 127.0.0.1 -p <free port> config.asgi:application`` as a subprocess."""
+    """``daphne -b 127.0.0.1 -p <free port> [extra_args] config.asgi:application`` as a subprocess."""
 
-    def __init__(self, env: dict, log_path: Path):
-        self.port = free_port()
+    def __init__(self, env: dict, log_path: Path, extra_args: tuple[str, ...] = (), port: int | None = None):
+        self.port = port or free_port()
         self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [str(DAPHNE), "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"],
+            [str(DAPHNE), "-b", "127.0.0.1", "-p", str(self.port), *extra_args, "config.asgi:application"],
             cwd=ROOT,
             env=env,
             stdout=self.log,
