@@ -140,7 +140,14 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # channels_redis drops silently past `capacity` (default 100) queued
             # messages per channel; a negotiation burst must never hit that.
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            # The socket timeout must outlast channels_redis' 5 s blocking BZPOPMIN: redis-py
+            # >= 6 defaults it to 5 s, so an idle socket's receive raised TimeoutError and
+            # killed the consumer (found by tests/e2e on two Daphne processes).
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
+                "capacity": 1500,
+                "expiry": 30,
+            },
         }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

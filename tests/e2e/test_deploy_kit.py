@@ -110,3 +110,12 @@ def test_coturn_uses_the_shared_secret_from_the_environment_only():
     assert not any(line.startswith("static-auth-secret") for line in lines)
     drop_in = (KIT / "coturn" / "coturn-secret.conf").read_text()
     assert "--static-auth-secret=${TURN_SECRET}" in drop_in
+
+
+@pytest.mark.redis
+def test_redis_channel_layer_socket_outlasts_the_blocking_receive():
+    """channels_redis blocks 5 s in BZPOPMIN; a redis-py read timeout of 5 s (its default since 6.x) killed idle consumers."""
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    assert layer.hosts[0]["socket_timeout"] > layer.brpop_timeout + 10
