@@ -1,7 +1,7 @@
 """What a province has set up before the first applicant arrives; prints JSON for the journey.
 
 Run in the live servers' environment:
-``manage.py shell -c "from tests.e2e.seed import main; main()"``. Creates the Taiyuan
+``manage.py shell -c "from tests.e2e.seed import prepare; prepare()"`` (migrates first). Creates the Taiyuan
 Notary Office (China's overseas programme) with notary Li, a legal aid centre with lawyer
 Wang, and Grandma Zhao (elderly legal-aid group, Chinese UI, already registered at the
 centre's desk). Prints ``{"password", "office", "notary": {email, provider, service},
@@ -32,6 +32,16 @@ def window_around_now() -> list[tuple]:
     start = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
     end = start + timedelta(hours=4)
     return [(start.isoweekday(), start.time(), end.time())]
+
+
+def prepare(*, collectstatic: bool = False) -> None:
+    """Migrate (and collect static files), then seed: one Django start-up instead of three."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if collectstatic:
+        call_command("collectstatic", interactive=False, verbosity=0)
+    main()
 
 
 def main() -> None:

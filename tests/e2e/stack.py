@@ -24,6 +24,7 @@ import secrets
 import shutil
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
@@ -133,17 +134,19 @@ def start(tmp: Path, *, scaled: bool) -> Stack:
             ports = [free_port() for _ in range(3)]
             env["SITE_URL"] = f"http://127.0.0.1:{ports[0]}"
             env["PROXY_COUNT"] = "1"
-            manage(env, "migrate", "--noinput")
-            manage(env, "collectstatic", "--noinput")
-            stack.seed = _seed(env)
+            stack.seed = _prepare(env, collectstatic=True)
             args = ("--proxy-headers", "--access-log", "-")
-            stack.daphnes = [Daphne(env, tmp / f"daphne-{i}.log", extra_args=args) for i in range(2)]
+            with ThreadPoolExecutor(max_workers=2) as pool:  # both start at once
+                starting = [pool.submit(Daphne, env, tmp / f"daphne-{i}.log", extra_args=args) for i in range(2)]
+            stack.daphnes = [future.result() for future in starting if future.exception() is None]
+            for future in starting:  # a worker that failed to start: the others are stopped by stop()
+                if future.exception() is not None:
+                    raise future.exception()
             stack.nginx = _nginx(tmp, ports, [d.port for d in stack.daphnes])
             stack.base = env["SITE_URL"]
             stack.pinned = [f"http://127.0.0.1:{p}" for p in ports[1:]]
         else:
-            manage(env, "migrate", "--noinput")
-            stack.seed = _seed(env)
+            stack.seed = _prepare(env, collectstatic=False)
             # SITE_URL follows the port served, as `make run` does.
             port = free_port()
             env["SITE_URL"] = f"http://127.0.0.1:{port}"
@@ -156,8 +159,9 @@ def start(tmp: Path, *, scaled: bool) -> Stack:
     return stack
 
 
-def _seed(env: dict) -> dict:
-    out = manage(env, "shell", "-c", "from tests.e2e.seed import main; main()")
+def _prepare(env: dict, *, collectstatic: bool) -> dict:
+    """Migrate, optionally collectstatic, seed (tests/e2e/seed.py) in one process; the seed's JSON."""
+    out = manage(env, "shell", "-c", f"from tests.e2e.seed import prepare; prepare(collectstatic={collectstatic})")
     return json.loads(out.strip().splitlines()[-1])
 
 
