@@ -141,7 +141,7 @@ if REDIS_URL:
             # channels_redis drops silently past `capacity` (default 100) queued
             # messages per channel; a negotiation burst must never hit that.
             # The socket timeout must outlast channels_redis' 5 s blocking BZPOPMIN: redis-py
-            # >= 6 defaults it to 5 s, so an idle socket's receive raised TimeoutError and
+            # 8 defaults it to 5 s, so an idle socket's receive raised TimeoutError and
             # killed the consumer (found by tests/e2e on two Daphne processes).
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],

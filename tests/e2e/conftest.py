@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, browser  # noqa: F401 - the session browser fixture
+from tests.browser.conftest import CHROMIUM, browser_acquire, browser_release
 from tests.e2e.stack import NGINX, nginx_available, scaled_requested, start
 
 HERE = Path(__file__).parent
@@ -42,6 +42,13 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(pytest.mark.browser)
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, shared with tests/browser when both run in one session."""
+    yield browser_acquire()
+    browser_release()
 
 
 def pytest_terminal_summary(terminalreporter):

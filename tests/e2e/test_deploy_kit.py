@@ -114,7 +114,7 @@ def test_coturn_uses_the_shared_secret_from_the_environment_only():
 
 @pytest.mark.redis
 def test_redis_channel_layer_socket_outlasts_the_blocking_receive():
-    """channels_redis blocks 5 s in BZPOPMIN; a redis-py read timeout of 5 s (its default since 6.x) killed idle consumers."""
+    """channels_redis blocks 5 s in BZPOPMIN; a redis-py read timeout of 5 s (its default in redis-py 8) killed idle consumers."""
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
