@@ -61,10 +61,31 @@ class ApiSlashMiddleware:
         path = request.path_info
         if path.startswith("/api/") and not path.endswith("/") and request.method not in ("GET", "HEAD"):
             try:
-                resolve(path + "/")
+                match = resolve(path + "/")
             except Resolver404:
                 pass
             else:
+                if match.url_name == "api-not-found":  # only the catch-all: nothing to redirect to
+                    return self.get_response(request)
                 query = request.META.get("QUERY_STRING", "")
                 return HttpResponsePermanentRedirectKeepMethod(request.path + "/" + (f"?{query}" if query else ""))
         return self.get_response(request)
+
+
+class PermissionsPolicyMiddleware:
+    """Adds ``Permissions-Policy`` (``settings.PERMISSIONS_POLICY``) to every response.
+
+    Only our own pages may ask for the camera and microphone (the video room);
+    an embedded third-party frame could not, whatever it loads.
+    """
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.value = settings.PERMISSIONS_POLICY
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.value)
+        return response

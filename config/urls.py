@@ -1,6 +1,8 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
 from notary import pages as notary_pages
@@ -16,7 +18,13 @@ api_v1 = [
     path("", include("notary.urls")),
     path("", include("video.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up code as a script file (no inline script);
+    # its page still carries one inline <style>, hence 'unsafe-inline' styles on this page only.
+    path(
+        "docs/",
+        csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="api-docs",
+    ),
 ]
 
 urlpatterns = [
@@ -32,7 +40,7 @@ urlpatterns = [
     path("notary/cases/", notary_pages.case_list_page, name="notary-case-list-page"),
     path("notary/cases/<str:case_id>/", notary_pages.case_detail_page, name="notary-case-page"),
     path("rooms/<str:room_id>/", video_views.room_page, name="room"),
-    re_path(r"^api/", views.api_not_found),  # unknown API paths answer in JSON even with DEBUG on
+    re_path(r"^api/", views.api_not_found, name="api-not-found"),  # unknown API paths answer in JSON even with DEBUG on
 ]
 
 handler400 = "config.views.bad_request"

@@ -249,8 +249,22 @@ ZH = {
     "Recording ended: the case is no longer in session; {count} parts saved.": "录制已结束：案件已不在会面中；已保存 {count} 段。",
     "This browser cannot record the session: use a current Chrome, Edge or Firefox.": "此浏览器无法录制会面：请使用最新版的 Chrome、Edge 或 Firefox。",
     "Recording failed: {error}": "录制失败：{error}",
+    "Code from your authenticator app": "身份验证器应用中的验证码",
+    "Too many wrong codes. Wait a minute and try again.": "错误验证码次数过多，请稍候一分钟再试。",
+    "The code is wrong or expired. Enter the current code.": "验证码错误或已过期，请输入当前验证码。",
+    "QR code": "二维码",
+    "Two-factor authentication": "双重身份验证",
+    "Notaries and staff sign in with a second factor. Scan this code with an authenticator app (FreeOTP, Aegis, Google Authenticator, 1Password…), then enter the 6-digit code it shows.": "公证员和工作人员登录需要第二重验证。请用身份验证器应用（FreeOTP、Aegis、Google Authenticator、1Password 等）扫描此二维码，然后输入应用显示的 6 位验证码。",
+    "Or enter this key by hand:": "或手动输入此密钥：",
+    "Enter the 6-digit code from your authenticator app.": "请输入身份验证器应用中的 6 位验证码。",
+    "Confirm and continue": "确认并继续",
+    "Continue": "继续",
+    "Too many requests": "请求过于频繁",
 }
-PLURALS = {"%(counter)s result": {0: "%(counter)s 个结果"}}
+PLURALS = {
+    "%(counter)s result": {0: "%(counter)s 个结果"},
+    "Please wait %(seconds)s second and try again.": {0: "请等待 %(seconds)s 秒后再试。"},
+}
 
 
 def main() -> None:

@@ -4,7 +4,8 @@ Run in the live servers' environment:
 ``manage.py shell -c "from tests.e2e.seed import prepare; prepare()"`` (migrates first). Creates the Taiyuan
 Notary Office (China's overseas programme) with notary Li, a legal aid centre with lawyer
 Wang, and Grandma Zhao (elderly legal-aid group, Chinese UI, already registered at the
-centre's desk). Prints ``{"password", "office", "notary": {email, provider, service},
+centre's desk). Li has an enrolled TOTP device. Prints ``{"password", "office",
+"notary": {email, provider, service, otp_key},
 "lawyer": {...}, "elder": {email}}``.
 
 The services have no minimum notice and 5-minute steps, and the providers' hours are a
@@ -46,7 +47,7 @@ def prepare(*, collectstatic: bool = False) -> None:
 
 def main() -> None:
     from scheduling.models import Organization
-    from tests.factories import PASSWORD, make_provider, make_service, make_user
+    from tests.factories import OTP_KEY, PASSWORD, make_otp_device, make_provider, make_service, make_user
     from tests.notary.conftest import make_office
 
     office = make_office()
@@ -70,6 +71,7 @@ def main() -> None:
     notary.user.full_name = "Li Ming"
     notary.user.language = "zh-hans"
     notary.user.save(update_fields=["full_name", "language"])
+    make_otp_device(notary.user)  # notaries sign in with a second factor (TOTP, accounts/otp.py)
 
     centre = Organization.objects.create(
         name="Taiyuan Legal Aid Centre", kind="legal_aid_centre", region="Shanxi, Taiyuan", timezone="Asia/Shanghai"
@@ -105,7 +107,12 @@ def main() -> None:
             {
                 "password": PASSWORD,
                 "office": office.pk,
-                "notary": {"email": notary.user.email, "provider": notary.pk, "service": notarization.pk},
+                "notary": {
+                    "email": notary.user.email,
+                    "provider": notary.pk,
+                    "service": notarization.pk,
+                    "otp_key": OTP_KEY,
+                },
                 "lawyer": {"email": lawyer.user.email, "provider": lawyer.pk, "service": consultation.pk},
                 "elder": {"email": elder.email},
             }

@@ -23,6 +23,7 @@ import json
 import os
 import struct
 import subprocess
+import time
 import uuid
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -61,9 +62,20 @@ def sign_in(page, base: str, email: str, password: str) -> None:
     page.wait_for_url(f"{base}/")
 
 
-def notary_sign_in(page, base: str, email: str, password: str) -> None:
-    """The notary's (and other staff's) sign-in: the one place to adapt when staff logins gain a second factor."""
-    sign_in(page, base, email, password)
+def notary_sign_in(page, base: str, email: str, password: str, otp_key: str) -> None:
+    """A notary's (or staff member's) sign-in: password, then the TOTP code of the enrolled device (RFC 6238)."""
+    from django_otp.oath import TOTP
+
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_email", email)
+    page.fill("#id_password", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/accounts/otp/**")
+    totp = TOTP(bytes.fromhex(otp_key))  # the device's defaults: 30 s steps, 6 digits
+    totp.time = time.time()
+    page.fill("#id_code", f"{totp.token():06d}")
+    page.click("#otp-submit")
+    page.wait_for_url(f"{base}/")
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -157,8 +169,6 @@ def slot_button(page, *, lead_seconds: int = 90):
 
 
 def wait_for(predicate, *, seconds: float, what: str):
-    import time
-
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         value = predicate()
@@ -243,7 +253,7 @@ def test_the_whole_journey(browser, stack_and_clock, tmp_path):
 
         with clock.phase("notary signs in and accepts"):
             notary = context(timezone_id="Asia/Shanghai", locale="zh-CN").new_page()
-            notary_sign_in(notary, staff_base, seed["notary"]["email"], seed["password"])
+            notary_sign_in(notary, staff_base, seed["notary"]["email"], seed["password"], seed["notary"]["otp_key"])
             notary.goto(f"{staff_base}/notary/cases/{case['id']}/")
             click_and_reload(notary, "button[data-action=accept]")
             assert api_get(notary, f"{staff_base}/api/v1/notary/cases/{case['id']}/")["status"] == "accepted"
