@@ -57,7 +57,8 @@ class Daphne:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        # Importing the project takes seconds; on a loaded CI machine (several helpers, 2 cores) over 30.
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"daphne exited: {Path(log_path).read_text()[-2000:]}")
@@ -67,7 +68,7 @@ class Daphne:
             except httpx.HTTPError:
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError("daphne did not start in 30 s")
+        raise RuntimeError("daphne did not start in 90 s")
 
     def ws_url(self, room_id: str) -> str:
         return f"ws://127.0.0.1:{self.port}/ws/rooms/{room_id}/"
