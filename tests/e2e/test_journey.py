@@ -331,7 +331,12 @@ def test_the_whole_journey(browser, stack_and_clock, tmp_path):
             form.locator("select[name=result]").select_option("pass")
             click_and_reload(notary, "form[data-action=verify_identity] button")
             # The notary's room page has been recording since the consent; the act needs a chunk in.
-            notary_room.wait_for_function(UPLOADED, arg=1, timeout=60_000)
+            notary_room.wait_for_function(
+                f"() => ({UPLOADED})(1) || document.getElementById('recording-status').dataset.state === 'failed'",
+                timeout=60_000,
+            )
+            status = notary_room.locator("#recording-status")
+            assert status.get_attribute("data-state") != "failed", status.inner_text()  # the server's refusal
             click_and_reload(notary, "button[data-action=notarize]")
             final = api_get(notary, f"{staff_base}/api/v1/notary/cases/{case['id']}/")
             assert final["status"] == "notarized"
