@@ -47,6 +47,9 @@ if not (DEBUG or TESTING):
         SECRET_KEY_PROBLEM = "SECRET_KEY is the development default; set a real one."
 if not SECRET_KEY:
     SECRET_KEY = _DEV_SECRET if (DEBUG or TESTING) else secrets.token_urlsafe(50)
+# Rotation: the previous key(s) still verify sessions, join tickets and password-reset
+# links until they expire (docs/operations.md, "Key rotation").
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if (DEBUG or TESTING) else "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -146,7 +149,14 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # channels_redis drops silently past `capacity` (default 100) queued
             # messages per channel; a negotiation burst must never hit that.
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            # The socket timeout must outlast channels_redis' 5 s blocking BZPOPMIN: redis-py
+            # 8 defaults it to 5 s, so an idle socket's receive raised TimeoutError and
+            # killed the consumer (found by tests/e2e on two Daphne processes).
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
+                "capacity": 1500,
+                "expiry": 30,
+            },
         }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -203,7 +213,8 @@ TIME_ZONE = "UTC"
 
 # --- Static and media -----------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic's target; nginx serves it (deploy/nginx/lexmeet-locations.conf).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
