@@ -118,7 +118,12 @@ class PrivatePostgres:
         """``pg_ctl restart -m fast``: every backend is terminated mid-query, then the server comes back."""
         self._ctl("restart", "-m", "fast")
 
+    def stop_server(self) -> None:
+        """``pg_ctl stop -m fast``: every backend is terminated mid-query; the cluster stays on disk."""
+        self._ctl("stop", "-m", "fast")
+
     def stop(self) -> None:
+        """Stop the server (immediate) and remove the cluster."""
         if (self.data / "postmaster.pid").exists():
             try:
                 self._ctl("stop", "-m", "immediate")
