@@ -97,7 +97,9 @@ def stored(pg: PrivatePostgres, provider_id: int) -> dict:
 
 def test_postgres_restart_answers_201_or_503_and_keeps_every_acknowledged_booking(tmp_path, record_property):
     if postgres_bin() is None or shutil.which("runuser") is None:
-        pytest.skip("postgres: no /usr/lib/postgresql/*/bin/pg_ctl or runuser to run a private cluster")
+        pytest.skip(
+            "postgres: DATABASE_URL is PostgreSQL, but there is no pg_ctl or runuser here to run a private cluster"
+        )
     pg = PrivatePostgres()
     server = None
     try:
