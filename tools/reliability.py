@@ -43,7 +43,19 @@ def run(args: list[str], *, timeout: float) -> tuple[int, str, float]:
 
 def run_tests(junit: Path, extra: list[str]) -> tuple[int, str, float]:
     return run(
-        [PY, "-m", "pytest", "-m", "reliability", "-p", "no:cacheprovider", "-q", "-rs", f"--junitxml={junit}", *extra],
+        [
+            PY,
+            "-m",
+            "pytest",
+            "-m",
+            "reliability",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-rfEs",
+            f"--junitxml={junit}",
+            *extra,
+        ],
         timeout=3600,
     )
 
@@ -131,7 +143,8 @@ def main() -> int:
         junit = Path(tmp) / "junit.xml"
         code, output, test_seconds = run_tests(junit, args.pytest_args or ["tests/"])
         cases = parse_junit(junit) if junit.exists() else []
-    print(output.strip().splitlines()[-1] if output.strip() else "(no output)", flush=True)
+    summary = [line for line in output.splitlines() if line.startswith(("FAILED", "ERROR", "SKIPPED"))]
+    print("\n".join([*summary, *output.strip().splitlines()[-1:]]) or "(no output)", flush=True)
     if code != 0 or not cases:
         ok = False
     backend_skips = [c for c in cases if c["outcome"] == "skipped" and c["message"].startswith(("postgres:", "redis:"))]

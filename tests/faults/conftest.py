@@ -14,7 +14,8 @@ from video.tickets import ticket_issue
 
 websockets = pytest.importorskip("websockets")
 
-TIMEOUT = 20  # seconds for any one expected event; generous, the machine is shared
+TIMEOUT = 30  # seconds for any one expected event; generous, the machine is shared
+START_TIMEOUT = 120  # seconds for a Daphne process to answer /healthz on a loaded 2-core machine
 
 
 SQLITE_SEEDS = ("redis", "mail", "killed")  # one seed per SQLite fault test, made in one process

@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from tests.faults.conftest import Peer
+from tests.faults.conftest import START_TIMEOUT, Peer
 from tests.faults.services import PrivateRedis
 from tests.video.live import Daphne, live_env
 from tests.video.ws import run_async
@@ -77,7 +77,7 @@ def test_killed_daphne_clients_rejoin_the_other_process_and_the_room_goes_on(fau
     env = {**live_env(db_path, redis=True), "REDIS_URL": redis.url}
     servers = []
     try:
-        servers = [Daphne(env, tmp_path / f"daphne-{name}.log") for name in "ab"]
+        servers = [Daphne(env, tmp_path / f"daphne-{name}.log", start_timeout=START_TIMEOUT) for name in "ab"]
         r = run_async(lambda: scenario(*servers, seeded))
     finally:
         for server in servers:

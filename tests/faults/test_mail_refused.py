@@ -14,6 +14,7 @@ from email import message_from_bytes, policy
 
 import httpx
 
+from tests.faults.conftest import START_TIMEOUT
 from tests.faults.services import SmtpServer
 from tests.video.live import Daphne, live_env, manage
 
@@ -41,7 +42,7 @@ def test_mail_server_refusing_keeps_the_booking_and_the_email_is_sent_when_it_ac
             "EMAIL_PORT": str(smtp.port),
             "EMAIL_TIMEOUT": "5",
         }
-        server = Daphne(env, tmp_path / "daphne.log")
+        server = Daphne(env, tmp_path / "daphne.log", start_timeout=START_TIMEOUT)
         try:
             auth = {"Authorization": f"Token {seeded['tokens'][0]}"}
             booked = httpx.post(

@@ -19,7 +19,7 @@ from collections import Counter
 import httpx
 import pytest
 
-from tests.faults.conftest import seed
+from tests.faults.conftest import START_TIMEOUT, seed
 from tests.faults.services import PrivatePostgres, postgres_bin
 from tests.video.live import Daphne, live_env
 from tests.video.ws import run_async
@@ -106,7 +106,7 @@ def test_postgres_restart_answers_201_or_503_and_keeps_every_acknowledged_bookin
         pg.init()
         env = {**live_env(tmp_path / "unused.sqlite3", redis=False), "DATABASE_URL": pg.url}
         seeded = seed(env, names=["pg"], clients=CLIENTS, slots=SLOTS, migrate=True)["pg"]
-        server = Daphne(env, tmp_path / "daphne.log")
+        server = Daphne(env, tmp_path / "daphne.log", start_timeout=START_TIMEOUT)
         r = run_async(lambda: bookings_through_restart(server, pg, seeded))
         db = stored(pg, seeded["provider"])
     finally:

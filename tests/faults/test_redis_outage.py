@@ -16,7 +16,7 @@ import time
 import httpx
 import pytest
 
-from tests.faults.conftest import Peer, Refused
+from tests.faults.conftest import START_TIMEOUT, Peer, Refused
 from tests.faults.services import PrivateRedis
 from tests.video.live import Daphne, live_env
 from tests.video.ws import run_async
@@ -97,7 +97,7 @@ def test_redis_outage_mid_call_gives_a_clear_error_then_rejoin_and_bookings_go_o
     env = {**live_env(db_path, redis=True), "REDIS_URL": redis.url, "VIDEO_RECONNECT_GRACE_SECONDS": "60"}
     server = None
     try:
-        server = Daphne(env, tmp_path / "daphne.log")
+        server = Daphne(env, tmp_path / "daphne.log", start_timeout=START_TIMEOUT)
         r = run_async(lambda: scenario(server, redis, seeded))
     finally:
         if server is not None:

@@ -47,7 +47,7 @@ def seed_room(env: dict) -> dict:
 class Daphne:
     """``daphne -b 127.0.0.1 -p <free port> config.asgi:application`` as a subprocess."""
 
-    def __init__(self, env: dict, log_path: Path):
+    def __init__(self, env: dict, log_path: Path, *, start_timeout: float = 30):
         self.port = free_port()
         self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
@@ -57,7 +57,7 @@ class Daphne:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + start_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"daphne exited: {Path(log_path).read_text()[-2000:]}")
@@ -67,7 +67,7 @@ class Daphne:
             except httpx.HTTPError:
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError("daphne did not start in 30 s")
+        raise RuntimeError(f"daphne did not start in {start_timeout:.0f} s")
 
     def ws_url(self, room_id: str) -> str:
         return f"ws://127.0.0.1:{self.port}/ws/rooms/{room_id}/"
