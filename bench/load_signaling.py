@@ -29,6 +29,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -220,6 +221,7 @@ async def run_line(host_urls: list[str], client_urls: list[str], rooms: list[dic
         "lost": len(sent) - received,
         "duplicated": sum(side.dupes for pair in pairs for side in pair),
         "errors": sum(len(side.errors) for pair in pairs for side in pair),
+        "error_codes": dict(Counter(e.get("code") for pair in pairs for side in pair for e in side.errors)),
         "relay_p50_ms": round(pct(latencies, 50), 1),
         "relay_p99_ms": round(pct(latencies, 99), 1),
         "room_p50_ms": round(pct(per_room, 50), 1),
@@ -239,6 +241,7 @@ def print_table(lines: list[tuple[str, dict]]) -> None:
         ("lost", [r["lost"] for _, r in lines]),
         ("duplicated", [r["duplicated"] for _, r in lines]),
         ("error frames", [r["errors"] for _, r in lines]),
+        ("error codes", [",".join(f"{k}:{v}" for k, v in r["error_codes"].items()) or "-" for _, r in lines]),
         ("relay latency p50 ms", [r["relay_p50_ms"] for _, r in lines]),
         ("relay latency p99 ms", [r["relay_p99_ms"] for _, r in lines]),
         ("one room negotiated p50 ms", [r["room_p50_ms"] for _, r in lines]),
