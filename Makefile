@@ -33,7 +33,8 @@ run: seed
 	@echo ""
 	@echo "Lexmeet on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs/, admin: /admin/)"
 	@echo "Try: curl 'http://$(HOST):$(PORT)/api/v1/providers/?kind=lawyer'"
-	DEBUG=$${DEBUG:-1} $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+	# No Daphne access log: lexmeet.request logs each request as JSON with tokens redacted (config/logs.py).
+	DEBUG=$${DEBUG:-1} $(BIN)/daphne --access-log /dev/null -b $(HOST) -p $(PORT) config.asgi:application
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -5,8 +5,9 @@ from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from config.throttles import ScopedRateThrottle
 
 from .models import Language, LegalAidGroup
 from .services import token_obtain, user_register
@@ -67,6 +68,12 @@ class RegisterApi(APIView):
 class TokenInput(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=128)
+    otp = serializers.CharField(
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        help_text="Notaries and staff: the current 6-digit code of their authenticator app (TOTP).",
+    )
 
 
 class TokenOutput(serializers.Serializer):
@@ -76,8 +83,18 @@ class TokenOutput(serializers.Serializer):
 class TokenObtainApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
 
-    @extend_schema(request=TokenInput, responses={200: TokenOutput})
+    @extend_schema(
+        request=TokenInput,
+        responses={200: TokenOutput},
+        description=(
+            "Notaries and staff need `otp`: without it 401 `otp_required` (or `otp_enrolment_required` "
+            "before they set up an authenticator app on the website), a wrong or reused code 400 "
+            "`otp_invalid`, too many wrong codes 429 `too_many_attempts`."
+        ),
+    )
     def post(self, request):
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)

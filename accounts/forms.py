@@ -95,6 +95,16 @@ class LoginForm(forms.Form):
         return data
 
 
+class OtpForm(forms.Form):
+    """The 6-digit code of the authenticator app (second sign-in step and enrolment)."""
+
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
 class PreferencesForm(forms.Form):
     timezone = ZoneField(label=_("Your time zone"))
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)

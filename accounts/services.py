@@ -99,9 +99,19 @@ def axes_username(request, credentials: dict | None = None) -> str | None:
     return (credentials or {}).get("username") or getattr(request, "lexmeet_login_email", None)
 
 
-def token_obtain(*, request, email: str, password: str) -> str:
-    """The API token for a correct email and password (locked out as ``user_authenticate``)."""
+def token_obtain(*, request, email: str, password: str, otp: str | None = None) -> str:
+    """The API token for a correct email and password (locked out as ``user_authenticate``).
+
+    Notaries and staff also send ``otp``, the current code of their authenticator app
+    (``accounts.otp.otp_check``: 401 ``otp_required`` / ``otp_enrolment_required``,
+    400 ``otp_invalid``, 429 ``too_many_attempts``). The password is checked first,
+    so the OTP answers reveal nothing to someone without it.
+    """
+    from .otp import otp_check, user_requires_otp
+
     user = user_authenticate(request=request, email=email, password=password)
+    if user_requires_otp(user):
+        otp_check(user=user, code=otp)
     token, _ = Token.objects.get_or_create(user=user)
     return token.key
 

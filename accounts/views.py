@@ -1,12 +1,25 @@
 """Account pages: sign up, sign in, sign out, preferences. Password reset uses Django's own views."""
 
+from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .forms import COMMON_ZONES, LoginForm, PreferencesForm, SignupForm
+from config.throttles import page_rate_limited, page_throttle
+
+from .forms import COMMON_ZONES, LoginForm, OtpForm, PreferencesForm, SignupForm
+from .otp import (
+    OtpInvalid,
+    OtpThrottled,
+    otp_device_get,
+    otp_device_pending,
+    otp_enrol_confirm,
+    otp_session_verify,
+    user_requires_otp,
+)
 from .services import user_register, user_update_preferences
 
 
@@ -18,6 +31,8 @@ def _next_url(request, default="/"):
 
 
 def signup(request):
+    if request.method == "POST" and (wait := page_throttle(request, "register")):
+        return page_rate_limited(request, wait)
     form = SignupForm(
         request.POST or None, initial={"timezone": request.viewer_zone, "language": request.LANGUAGE_CODE}
     )
@@ -37,12 +52,55 @@ def signup(request):
 
 
 def login_page(request):
+    if request.method == "POST" and (wait := page_throttle(request, "login")):
+        return page_rate_limited(request, wait)
     form = LoginForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         login(request, form.user, backend="django.contrib.auth.backends.ModelBackend")
+        if user_requires_otp(form.user):  # second step: the session reaches nothing else until then
+            return redirect(f"/accounts/otp/?{urlencode({'next': _next_url(request)})}")
         return redirect(_next_url(request))
     status = 429 if getattr(request, "axes_locked_out", False) else 200
     return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)}, status=status)
+
+
+@login_required
+def otp_page(request):
+    """Second sign-in step for notaries and staff: the code form, or enrolment when no device is confirmed.
+
+    Enrolment shows the pending device's QR code (``otpauth://`` URI, segno SVG) and its
+    base32 secret; the first correct code confirms the device. Either way a correct
+    code marks the session verified and goes on to ``next``.
+    """
+    import segno
+
+    if not user_requires_otp(request.user) or request.user.is_verified():
+        return redirect(_next_url(request))
+    device = otp_device_get(user=request.user)
+    enrolling = device is None
+    form = OtpForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            if enrolling:
+                otp_enrol_confirm(request=request, code=form.cleaned_data["code"])
+            else:
+                otp_session_verify(request=request, code=form.cleaned_data["code"])
+        except OtpThrottled:
+            form.add_error("code", _("Too many wrong codes. Wait a minute and try again."))
+            status = 429
+        except OtpInvalid:
+            form.add_error("code", _("The code is wrong or expired. Enter the current code."))
+        else:
+            return redirect(_next_url(request))
+    context = {"form": form, "next": _next_url(request), "enrolling": enrolling}
+    if enrolling:
+        pending = otp_device_pending(user=request.user)
+        from base64 import b32encode
+
+        context["secret"] = b32encode(pending.bin_key).decode()
+        context["qr_svg"] = segno.make(pending.config_url, error="m").svg_inline(scale=4, title=_("QR code"))
+    return render(request, "accounts/otp.html", context, status=status)
 
 
 @require_POST
@@ -63,7 +121,13 @@ def preferences(request):
         user_update_preferences(user=user, **form.cleaned_data)
         saved = True
         response = redirect("/accounts/preferences/?saved=1")
-        response.set_cookie("django_language", user.language, samesite="Lax")
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.language,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        )
         return response
     saved = request.GET.get("saved") == "1"
     return render(request, "accounts/preferences.html", {"form": form, "zones": COMMON_ZONES, "saved": saved})
@@ -76,7 +140,6 @@ def set_language(request):
     The viewer middleware applies the saved preference on every request, so without
     this the header switcher would have no effect for signed-in users.
     """
-    from django.conf import settings
     from django.views.i18n import set_language as django_set_language
 
     language = request.POST.get("language", "")

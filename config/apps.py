@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 
 
 class SiteConfig(AppConfig):
@@ -9,3 +10,9 @@ class SiteConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the checks)
+
+
+class OtpAdminConfig(AdminConfig):
+    """``django.contrib.admin`` whose default site requires a verified second factor (config/admin.py)."""
+
+    default_site = "config.admin.OtpAdminSite"

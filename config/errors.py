@@ -8,6 +8,7 @@ Django exceptions are mapped here so no view builds an error body by hand.
 from __future__ import annotations
 
 import logging
+import math
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
@@ -117,7 +118,7 @@ def api_exception_handler(exc, context):
         else:
             status, code = exc.status_code, exc.default_code
         if isinstance(exc, drf_exceptions.Throttled) and exc.wait is not None:
-            headers["Retry-After"] = str(int(exc.wait) + 1)
+            headers["Retry-After"] = str(max(1, math.ceil(exc.wait)))  # seconds (RFC 9110 §10.2.3)
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header
         return Response(error_body(code, str(exc.detail)), status=status, headers=headers)

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -54,7 +55,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", SITE_URL)
 INSTALLED_APPS = [
     "config.apps.SiteConfig",
     "daphne",
-    "django.contrib.admin",
+    "config.apps.OtpAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,6 +63,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -74,7 +78,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.RequestLogMiddleware",  # first: request id and one JSON line per request
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -82,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.OTPRequiredMiddleware",
     "config.middleware.ViewerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -192,6 +201,11 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
 
+# Two-factor authentication (django-otp, TOTP) for notaries and staff (accounts/otp.py).
+# A wrong code makes the next try wait 1, 2, 4, 8 ... seconds (per device).
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Lexmeet")
+OTP_TOTP_THROTTLE_FACTOR = int(os.environ.get("OTP_TOTP_THROTTLE_FACTOR", "1"))
+
 # --- i18n / time ----------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
@@ -214,6 +228,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 NOTARY_MAX_UPLOAD_BYTES = int(os.environ.get("NOTARY_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 NOTARY_KEY_DIR = Path(os.environ.get("NOTARY_KEY_DIR", str(BASE_DIR / "var" / "keys")))
 NOTARY_CJK_FONT = os.environ.get("NOTARY_CJK_FONT", "")
+# Key of the HMAC that lets two identity checks of one document be matched without
+# storing its number (notary/identity.py). Empty: derived from SECRET_KEY; set it
+# so that rotating SECRET_KEY does not break the matching of older checks.
+IDENTITY_HASH_KEY = os.environ.get("IDENTITY_HASH_KEY", "")
 
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -237,6 +255,19 @@ VIDEO_ROOM_GRACE_MINUTES = int(os.environ.get("VIDEO_ROOM_GRACE_MINUTES", "15"))
 VIDEO_RATE_BURST = int(os.environ.get("VIDEO_RATE_BURST", "300"))
 VIDEO_RATE_PER_SECOND = float(os.environ.get("VIDEO_RATE_PER_SECOND", "100"))
 
+# --- Rate limits (config/throttles.py) ---------------------------------------
+# Per client address (login, register) or per user (the rest), counted in the default
+# cache (Redis with REDIS_URL, so shared by every process). Generous: a person never
+# meets them; a script hammering the service does.
+THROTTLE_RATES = {
+    "login": os.environ.get("THROTTLE_LOGIN", "30/minute"),
+    "register": os.environ.get("THROTTLE_REGISTER", "20/hour"),
+    "booking": os.environ.get("THROTTLE_BOOKING", "60/minute"),
+    "upload": os.environ.get("THROTTLE_UPLOAD", "120/hour"),
+    # The notary's page sends a recording chunk every 4 s (15/minute) plus retries.
+    "recording": os.environ.get("THROTTLE_RECORDING", "60/minute"),
+}
+
 # --- REST framework ---------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -249,11 +280,11 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {
-        "register": os.environ.get("THROTTLE_REGISTER", "20/hour"),
-        "booking": os.environ.get("THROTTLE_BOOKING", "60/minute"),
-    },
+    "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Client address for the per-address limits: X-Forwarded-For is believed only for the
+    # PROXY_COUNT proxies we run (0: the socket's address; a client cannot pick its own).
+    "NUM_PROXIES": int(os.environ.get("PROXY_COUNT", "0")),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lexmeet API",
@@ -275,9 +306,15 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Cookies: no script reads the session, CSRF or language cookie (pages take the CSRF
+# token from the form field every page has); Lax keeps them off cross-site POSTs.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 if not DEBUG and not TESTING:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
@@ -285,11 +322,52 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
 
+# Content Security Policy (django-csp): scripts and styles only from our own static
+# files (no inline code anywhere in templates/), WebSocket signaling to this origin
+# ('self' covers ws:/wss: of the same host, CSP Level 3), camera and remote streams
+# as blob:/mediastream: media, no framing, no plugins. CSP_REPORT_URI adds report-uri.
+_WS_ORIGIN = SITE_URL.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "media-src": [SELF, "blob:", "mediastream:"],
+        "connect-src": [SELF, _WS_ORIGIN],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **({"report-uri": os.environ["CSP_REPORT_URI"]} if os.environ.get("CSP_REPORT_URI") else {}),
+    }
+}
+# Browser features: camera and microphone for our own pages (the video room), nothing else.
+PERMISSIONS_POLICY = "camera=(self), microphone=(self), display-capture=(self), geolocation=(), payment=(), usb=()"
+
+# JSON lines on stderr, secrets and tokens redacted (config/logs.py); LOG_FORMAT=text for
+# a human-readable console. The test run keeps to WARNING unless LOG_LEVEL says otherwise.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING" if TESTING else "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "filters": {"redact": {"()": "config.logs.RedactFilter"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "text" if os.environ.get("LOG_FORMAT") == "text" else "json",
+            "filters": ["redact"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Our own request line replaces django.request's 4xx warnings; its errors (with tracebacks) stay.
     "loggers": {"django.request": {"level": "ERROR"}},
 }

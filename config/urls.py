@@ -1,10 +1,13 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
 from notary import pages as notary_pages
 from notary import views as notary_views
+from privacy import views as privacy_views
 from scheduling.calendar_api import calendar_feed
 from video import views as video_views
 
@@ -15,14 +18,22 @@ api_v1 = [
     path("", include("scheduling.urls")),
     path("", include("notary.urls")),
     path("", include("video.urls")),
+    path("", include("privacy.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up code as a script file (no inline script);
+    # its page still carries one inline <style>, hence 'unsafe-inline' styles on this page only.
+    path(
+        "docs/",
+        csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="api-docs",
+    ),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/delete/", privacy_views.account_delete_page, name="account-delete"),
     path("accounts/", include("accounts.page_urls")),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("", include("scheduling.page_urls")),
@@ -32,7 +43,7 @@ urlpatterns = [
     path("notary/cases/", notary_pages.case_list_page, name="notary-case-list-page"),
     path("notary/cases/<str:case_id>/", notary_pages.case_detail_page, name="notary-case-page"),
     path("rooms/<str:room_id>/", video_views.room_page, name="room"),
-    re_path(r"^api/", views.api_not_found),  # unknown API paths answer in JSON even with DEBUG on
+    re_path(r"^api/", views.api_not_found, name="api-not-found"),  # unknown API paths answer in JSON even with DEBUG on
 ]
 
 handler400 = "config.views.bad_request"

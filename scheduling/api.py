@@ -11,12 +11,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.api import TimezoneField
 from accounts.models import Language
 from config.errors import Forbidden, InvalidInput
+from config.throttles import PostOnlyThrottle, ScopedRateThrottle
 
 from . import selectors, services
 from .models import Appointment, Organization, OrganizationKind, Provider, ProviderKind, ServiceType
@@ -458,10 +458,8 @@ class AppointmentInput(serializers.Serializer):
 
 
 class AppointmentListCreateApi(APIView):
+    throttle_classes = [PostOnlyThrottle]
     throttle_scope = "booking"
-
-    def get_throttles(self):
-        return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
     @extend_schema(responses=AppointmentOutput(many=True))
     def get(self, request):
@@ -544,6 +542,9 @@ class RescheduleInput(serializers.Serializer):
 
 
 class AppointmentRescheduleApi(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "booking"
+
     @extend_schema(request=RescheduleInput, responses=AppointmentOutput)
     def post(self, request, appointment_id):
         data = RescheduleInput(data=request.data)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.forms import COMMON_ZONES
 from accounts.validators import zone_get
 from config.errors import DomainError
+from config.throttles import page_rate_limited, page_throttle
 
 from . import selectors, services
 from .feeds import calendar_feed_get, calendar_feed_links
@@ -146,6 +147,8 @@ def _parse_utc(value: str) -> datetime | None:
 @login_required
 @require_POST
 def book(request, provider_id):
+    if wait := page_throttle(request, "booking"):
+        return page_rate_limited(request, wait)
     try:
         provider = selectors.provider_get(provider_id=provider_id)
     except DomainError:
@@ -241,6 +244,8 @@ def appointment_cancel_page(request, appointment_id):
 @login_required
 @require_POST
 def appointment_reschedule_page(request, appointment_id):
+    if wait := page_throttle(request, "booking"):
+        return page_rate_limited(request, wait)
     start = _parse_utc(request.POST.get("start", ""))
     try:
         appointment = selectors.appointment_get_for_user(user=request.user, appointment_id=appointment_id)

@@ -249,8 +249,37 @@ ZH = {
     "Recording ended: the case is no longer in session; {count} parts saved.": "录制已结束：案件已不在会面中；已保存 {count} 段。",
     "This browser cannot record the session: use a current Chrome, Edge or Firefox.": "此浏览器无法录制会面：请使用最新版的 Chrome、Edge 或 Firefox。",
     "Recording failed: {error}": "录制失败：{error}",
+    # Data protection: preferences page and the account-deletion page.
+    "Your data": "您的数据",
+    "Download everything we hold about you (JSON)": "下载我们保存的关于您的全部数据（JSON）",
+    "Delete your account: your profile, appointments' notes, calendar feed and sign-in tokens are erased, future appointments are cancelled. What notarial law requires a notary to keep stays, and you will be told what and until when.": "删除您的账户：您的个人资料、预约备注、日历订阅和登录令牌将被清除，未来的预约将被取消。公证法律要求公证员保存的内容会保留，并告知您保留哪些内容、保留至何时。",
+    "Your password, to confirm": "请输入密码以确认",
+    "Delete my account": "删除我的账户",
+    "Delete your account": "删除账户",
+    "Your account is deleted": "您的账户已删除",
+    "Your profile is anonymised; your sign-in tokens, sessions and calendar feed are revoked.": "您的个人资料已匿名化；登录令牌、会话和日历订阅均已撤销。",
+    "Cancelled appointments (the provider was told):": "已取消的预约（已通知服务提供者）：",
+    "What is kept, and why": "保留的内容及原因",
+    "Until": "保留至",
+    "Until the legal hold is lifted.": "直至法律保全解除。",
+    "Permanently.": "永久保留。",
+    "Back to preferences": "返回偏好设置",
+    "Code from your authenticator app": "身份验证器应用中的验证码",
+    "Too many wrong codes. Wait a minute and try again.": "错误验证码次数过多，请稍候一分钟再试。",
+    "The code is wrong or expired. Enter the current code.": "验证码错误或已过期，请输入当前验证码。",
+    "QR code": "二维码",
+    "Two-factor authentication": "双重身份验证",
+    "Notaries and staff sign in with a second factor. Scan this code with an authenticator app (FreeOTP, Aegis, Google Authenticator, 1Password…), then enter the 6-digit code it shows.": "公证员和工作人员登录需要第二重验证。请用身份验证器应用（FreeOTP、Aegis、Google Authenticator、1Password 等）扫描此二维码，然后输入应用显示的 6 位验证码。",
+    "Or enter this key by hand:": "或手动输入此密钥：",
+    "Enter the 6-digit code from your authenticator app.": "请输入身份验证器应用中的 6 位验证码。",
+    "Confirm and continue": "确认并继续",
+    "Continue": "继续",
+    "Too many requests": "请求过于频繁",
 }
-PLURALS = {"%(counter)s result": {0: "%(counter)s 个结果"}}
+PLURALS = {
+    "%(counter)s result": {0: "%(counter)s 个结果"},
+    "Please wait %(seconds)s second and try again.": {0: "请等待 %(seconds)s 秒后再试。"},
+}
 
 
 def main() -> None:

@@ -56,6 +56,13 @@ def _setting(name: str, default):
     return getattr(settings, name, default)
 
 
+def session_passed_otp(user, session) -> bool:
+    """A notary's or staff member's session cookie opens a room only after the second factor (accounts/otp.py)."""
+    from accounts.otp import otp_session_is_verified, user_requires_otp
+
+    return not user_requires_otp(user) or otp_session_is_verified(user=user, session=session)
+
+
 def origin_allowed(scope) -> bool:
     """No ``Origin`` (a non-browser client with a ticket) or one of ``ALLOWED_HOSTS``/``CSRF_TRUSTED_ORIGINS``.
 
@@ -168,6 +175,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         user = self.scope.get("user")
         if user is not None and user.is_authenticated:
+            if not await database_sync_to_async(session_passed_otp)(user, self.scope.get("session")):
+                await self.refuse(
+                    protocol.CLOSE_UNAUTHENTICATED,
+                    "otp_required",
+                    "Confirm your one-time code at /accounts/otp/ first.",
+                )
+                return
             await self.join(user.pk)
             return
         self.state = "authenticating"

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Language
 from config.errors import InvalidInput, NotFound
+from config.throttles import ScopedRateThrottle
 from scheduling.models import Organization
 
 from .. import documents, selectors, services, workflow
@@ -233,6 +234,8 @@ class DocumentUploadInput(serializers.Serializer):
 
 class DocumentUploadApi(APIView):
     parser_classes = [StrictMultiPartParser]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "upload"
 
     @extend_schema(request={"multipart/form-data": DocumentUploadInput}, responses={201: DocumentOutput})
     def post(self, request, case_id):
@@ -256,7 +259,11 @@ class DocumentFileApi(APIView):
         if document.purged_at is not None:
             raise NotFound("This document was deleted at the end of its retention period.")
         handle = documents.document_open(case=case, document=document, by=request.user)
-        return FileResponse(handle, content_type=document.content_type, as_attachment=True, filename=document.filename)
+        response = FileResponse(
+            handle, content_type=document.content_type, as_attachment=True, filename=document.filename
+        )
+        response["Cache-Control"] = "private, no-store"  # an identity document stays out of shared caches
+        return response
 
 
 # --- transitions ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.api import TimezoneField
 from config.errors import Forbidden, NotFound
+from config.throttles import PostOnlyThrottle
 from scheduling import selectors as scheduling_selectors
 from scheduling.api import iso_in, iso_utc
 from scheduling.slots import booker_day_bounds
@@ -97,6 +98,8 @@ class RecordingApi(APIView):
     """``POST``: one chunk of the session recording (the notary, in session, after consent); ``GET``: the manifest."""
 
     parser_classes = [StrictMultiPartParser]
+    throttle_classes = [PostOnlyThrottle]
+    throttle_scope = "recording"
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, case_id):

@@ -1,7 +1,8 @@
 // Case page actions: each button or form posts to the JSON API with the session's CSRF token, then reloads.
 (function () {
   "use strict";
-  const csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
+  // The CSRF cookie is HttpOnly: every page carries the token in a form field (base.html).
+  const csrf = (document.querySelector("input[name=csrfmiddlewaretoken]") || {}).value || "";
   const box = document.querySelector(".actions");
   const errorLine = document.getElementById("case-error");
   async function send(url, body, isForm) {

@@ -69,9 +69,7 @@ def new_page(browser):
     contexts = []
 
     def make(timezone_id="UTC", locale="en-US"):
-        context = browser.new_context(
-            timezone_id=timezone_id, locale=locale, bypass_csp=True, viewport={"width": 1280, "height": 900}
-        )
+        context = browser.new_context(timezone_id=timezone_id, locale=locale, viewport={"width": 1280, "height": 900})
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()
@@ -85,7 +83,8 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
     """Run axe-core (WCAG 2.x A/AA rules) in the page; return the violations of the given impacts."""
     if not AXE.exists():
         pytest.fail(f"axe-core is missing at {AXE}: run `npm ci`")
-    page.add_script_tag(path=str(AXE))
+    # Evaluated through the DevTools protocol: a <script> tag would be inline code our CSP refuses.
+    page.evaluate(AXE.read_text())
     result = page.evaluate(
         "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
         "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
@@ -95,3 +94,28 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
         for v in result["violations"]
         if v["impact"] in impacts
     ]
+
+
+# Records every Content-Security-Policy violation the page reports (in every frame).
+CSP_RECORDER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`);
+});
+"""
+
+
+def watch_page(page) -> list[str]:
+    """Collect the page's console errors, uncaught exceptions and CSP violations into the returned list.
+
+    Call before the first ``goto``; read the list (and ``csp_violations(page)``) after.
+    """
+    problems: list[str] = []
+    page.add_init_script(CSP_RECORDER)
+    page.on("console", lambda msg: problems.append(f"console: {msg.text}") if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
+    return problems
+
+
+def csp_violations(page) -> list[str]:
+    return page.evaluate("() => window.__cspViolations || []")

@@ -14,7 +14,7 @@ import json
 
 import httpx
 
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import CSP_RECORDER, axe_violations, csp_violations
 from tests.video.live import Daphne, live_env, manage
 
 CONNECTED = """() => {
@@ -43,6 +43,7 @@ def test_notary_page_records_after_consent_and_uploads_hashed_chunks(browser, tm
             contexts.append(context)
             context.add_cookies([{"name": "sessionid", "value": seeded["sessions"][role], "url": base}])
             pages[role] = context.new_page()
+            pages[role].add_init_script(CSP_RECORDER)  # the room records under our Content-Security-Policy
             pages[role].goto(f"{base}/rooms/{seeded['room_id']}/")
         host, client = pages["host"], pages["client"]
 
@@ -105,6 +106,7 @@ def test_notary_page_records_after_consent_and_uploads_hashed_chunks(browser, tm
         assert b"V_VP8" in head and b"A_OPUS" in head  # the composite video and the mixed audio
         canonical = json.dumps(manifest["chunks"], sort_keys=True, separators=(",", ":")).encode()
         assert manifest["sha256"] == hashlib.sha256(canonical).hexdigest()
+        assert {role: csp_violations(page) for role, page in pages.items()} == {"host": [], "client": []}
     finally:
         for context in contexts:
             context.close()

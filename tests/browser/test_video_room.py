@@ -6,7 +6,7 @@ fake camera and microphone) and a live Daphne of its own (tests/video/live.py).
 
 from __future__ import annotations
 
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import CSP_RECORDER, axe_violations, csp_violations
 from tests.video.live import Daphne, live_env, manage, seed_room
 
 CONNECTED = """() => {
@@ -36,6 +36,7 @@ def test_two_browsers_see_each_others_fake_video(browser, tmp_path):
             contexts.append(context)
             context.add_cookies([{"name": "sessionid", "value": seeded["sessions"][role], "url": base}])
             page = context.new_page()
+            page.add_init_script(CSP_RECORDER)  # the room runs under our Content-Security-Policy
             page.goto(f"{base}/rooms/{seeded['room_id']}/")
             page.wait_for_function(SOCKET_OPEN, timeout=15000)
             pages.append(page)
@@ -49,6 +50,7 @@ def test_two_browsers_see_each_others_fake_video(browser, tmp_path):
         assert host_list.get_attribute("data-connection") == "connected"
         assert "Chen Client (client)" in host_list.inner_text()
         assert axe_violations(pages[0]) == []
+        assert [csp_violations(page) for page in pages] == [[], []]
     finally:
         for context in contexts:
             context.close()

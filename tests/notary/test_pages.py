@@ -4,6 +4,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from tests.factories import sign_in
 from tests.notary.conftest import BOOKED_AT, create_case, submitted_case
 
 pytestmark = pytest.mark.django_db
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def browser(user):
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

@@ -11,6 +11,7 @@ import re
 import pytest
 from django.test import Client
 
+from tests.factories import sign_in
 from tests.notary.conftest import IDENTITY_PASS, act, in_session_case, record
 from tests.video.conftest import make_room
 from video.models import Room
@@ -22,7 +23,7 @@ NOTICE = "This notarial session is recorded (audio and video) once the applicant
 
 def room_page(user, room_id):
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     response = client.get(f"/rooms/{room_id}/")
     assert response.status_code == 200
     return response

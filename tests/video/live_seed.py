@@ -20,13 +20,7 @@ def main() -> None:
 
 
 def session_for(user) -> str:
-    """A logged-in session key for ``user`` (what the login view would set)."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    """A logged-in session key for ``user`` (what the login view would set, second factor included)."""
+    from tests.factories import session_key_for
 
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return session.session_key
+    return session_key_for(user)

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.test import Client
 
-from tests.factories import make_user
+from tests.factories import make_user, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def page(user, room_id):
     client = Client()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client.get(f"/rooms/{room_id}/")
 
 

@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone as dj_timezone
 
 from config.asgi import application
+from tests.factories import sign_in
 from video.tickets import ticket_issue
 
 ORIGIN = b"http://testserver"
@@ -21,7 +22,7 @@ ORIGIN = b"http://testserver"
 
 def session_cookie(user) -> str:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client.cookies["sessionid"].value
 
 

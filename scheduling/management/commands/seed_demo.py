@@ -94,6 +94,10 @@ class Command(BaseCommand):
             token = Token.objects.get_or_create(user=user)[0].key
             extra = f" provider id {user.provider.pk}" if hasattr(user, "provider") else ""
             self.stdout.write(f"  {user.role:7} {user.email:38} {user.timezone:17} token {token}{extra}")
+        self.stdout.write(
+            "Notaries and staff sign in with a second factor: the current code is"
+            " `DEBUG=1 .venv/bin/python manage.py demo_otp EMAIL` (a published demo-only secret)."
+        )
 
     def _user(self, email, password, **fields):
         user, created = User.objects.update_or_create(email=email, defaults=fields)
@@ -182,3 +186,8 @@ class Command(BaseCommand):
             is_staff=True,
             is_superuser=True,
         )
+        from accounts.otp import otp_demo_device_ensure, user_requires_otp
+
+        for user in User.objects.filter(email__endswith="@demo.lexmeet.local"):
+            if user_requires_otp(user):  # notaries and staff: the published demo secret (demo_otp prints codes)
+                otp_demo_device_ensure(user=user)
