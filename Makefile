@@ -7,7 +7,7 @@ PORT   ?= 8000
 # Absolute links (invites, feeds, certificates' verify URL) follow the port `make run` serves on.
 export SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test install migrate seed bench schema messages clean deploy-check
+.PHONY: run test install migrate seed bench schema messages clean deploy-check reliability
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,16 @@ bench: $(BENCH_VENV)/.installed
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BENCH_VENV)/bin/python bench/slots.py
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BENCH_VENV)/bin/python bench/booking_concurrency.py
 	$(BENCH_VENV)/bin/python bench/signaling.py
+
+# docs/reliability.md: the fault, security and other `reliability` tests plus the load benchmarks
+# (bench/load_booking.py, bench/load_signaling.py). PostgreSQL and Redis as below unless set; the
+# fault tests start their own private redis-server and PostgreSQL cluster and never touch these.
+RELIABILITY_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lexmeet_reliability
+RELIABILITY_REDIS_URL ?= redis://127.0.0.1:6379/11
+
+reliability: install
+	DATABASE_URL=$${DATABASE_URL:-$(RELIABILITY_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(RELIABILITY_REDIS_URL)} \
+	  $(BIN)/python tools/reliability.py $(RELIABILITY_ARGS)
 
 messages: install  ## re-extract strings, apply tools/zh_hans.py, compile (needs gettext and polib)
 	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench

@@ -40,6 +40,14 @@ from .models import RevokeReason
 
 logger = logging.getLogger(__name__)
 
+try:  # channels_redis raises redis-py's errors when Redis cannot be reached
+    from redis.exceptions import ConnectionError as _RedisConnectionError
+    from redis.exceptions import TimeoutError as _RedisTimeoutError
+
+    LAYER_UNAVAILABLE: tuple[type[BaseException], ...] = (_RedisConnectionError, _RedisTimeoutError, OSError)
+except ImportError:  # pragma: no cover - the in-memory layer has no such failure
+    LAYER_UNAVAILABLE = (OSError,)
+
 # ``json.dumps(data, separators=...)`` builds a new JSONEncoder on every call; this is the same encoder, built once.
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
@@ -90,6 +98,44 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await dispatch_in_turn([receive, self.channel_receive], self.dispatch)
         except StopConsumer:
             pass
+        except LAYER_UNAVAILABLE as exc:
+            await self.layer_lost(exc)
+
+    async def layer_lost(self, exc: BaseException):
+        """The channel layer (Redis) failed: say so, close 4503, and keep the participant's place.
+
+        The participant becomes ``reconnecting`` (as after a network drop) so that the
+        client's return, once Redis is back, resumes its place; without Redis no
+        presence event can reach the other sockets, which get the same error.
+        """
+        logger.warning("video: channel layer unavailable, closing socket 4503: %r", exc)
+        for timer in self.timers:
+            timer.cancel()
+        was, self.state = self.state, "closed"
+        if self.participant_pk is not None and not self.left and was in ("lobby", "joined"):
+            self.left = True
+            try:
+                await database_sync_to_async(services.participant_disconnect)(
+                    participant_pk=self.participant_pk,
+                    connection_id=self.connection_id,
+                    dropped=True,
+                    reason="signaling_unavailable",
+                )
+            except Exception:  # noqa: BLE001 - the socket must still get its answer
+                logger.exception("video: recording the drop after a channel-layer failure failed")
+        try:
+            if not getattr(self, "accepted", False):  # the layer failed before the handshake was answered
+                await self.base_send({"type": "websocket.accept"})
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": "signaling_unavailable",
+                    "message": "Signaling is briefly unavailable; reconnect in a few seconds.",
+                }
+            )
+            await self.base_send({"type": "websocket.close", "code": protocol.CLOSE_UNAVAILABLE})
+        except Exception:  # noqa: BLE001 - the client may already be gone
+            pass
 
     async def dispatch(self, message):
         """As ``AsyncConsumer.dispatch`` without its per-message ``aclose_old_connections()``.
@@ -123,6 +169,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             burst=_setting("VIDEO_RATE_BURST", 300), per_second=_setting("VIDEO_RATE_PER_SECOND", 100), clock=monotonic
         )
         await self.accept()
+        self.accepted = True
         if not origin_allowed(self.scope):
             await self.refuse(protocol.CLOSE_FORBIDDEN, "forbidden_origin", "This origin may not open rooms.")
             return
@@ -225,7 +272,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
             timer.cancel()
         was = self.state
         self.state = "closed"
-        await self.channel_layer.group_discard(self.group, self.channel_name)
+        try:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        except LAYER_UNAVAILABLE:
+            pass  # the group entry expires with the layer's group_expiry
         if self.participant_pk is None or self.left or was not in ("lobby", "joined"):
             return
         # 1000/1001 are clean closes (hang up, tab closed); anything else, or no code, is a drop.

@@ -47,7 +47,15 @@ def seed_room(env: dict) -> dict:
 class Daphne:
     """``daphne -b 127.0.0.1 -p <free port> [extra_args] config.asgi:application`` as a subprocess."""
 
-    def __init__(self, env: dict, log_path: Path, extra_args: tuple[str, ...] = (), port: int | None = None):
+    def __init__(
+        self,
+        env: dict,
+        log_path: Path,
+        extra_args: tuple[str, ...] = (),
+        port: int | None = None,
+        *,
+        start_timeout: float = 90,
+    ):
         self.port = port or free_port()
         self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
@@ -58,7 +66,7 @@ class Daphne:
             stderr=subprocess.STDOUT,
         )
         # Importing the project takes seconds; on a loaded CI machine (several helpers, 2 cores) over 30.
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + start_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"daphne exited: {Path(log_path).read_text()[-2000:]}")
@@ -68,7 +76,7 @@ class Daphne:
             except httpx.HTTPError:
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError("daphne did not start in 90 s")
+        raise RuntimeError(f"daphne did not start in {start_timeout:.0f} s")
 
     def ws_url(self, room_id: str) -> str:
         return f"ws://127.0.0.1:{self.port}/ws/rooms/{room_id}/"
