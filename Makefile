@@ -7,7 +7,7 @@ PORT   ?= 8000
 # Absolute links (invites, feeds, certificates' verify URL) follow the port `make run` serves on.
 export SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test install migrate seed bench schema messages clean
+.PHONY: run test install migrate seed bench schema messages clean deploy-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +33,21 @@ run: seed
 	@echo ""
 	@echo "Lexmeet on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs/, admin: /admin/)"
 	@echo "Try: curl 'http://$(HOST):$(PORT)/api/v1/providers/?kind=lawyer'"
-	DEBUG=$${DEBUG:-1} $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+	# No Daphne access log: lexmeet.request logs each request as JSON with tokens redacted (config/logs.py).
+	DEBUG=$${DEBUG:-1} $(BIN)/daphne --access-log /dev/null -b $(HOST) -p $(PORT) config.asgi:application
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The scaled deployment on this machine: a private nginx (Debian's binary, config from
+# deploy/nginx/ in a temp dir, on free ports), two Daphne workers on PostgreSQL + Redis,
+# and the end-to-end journey (tests/e2e) against it. Fails instead of skipping.
+DEPLOY_CHECK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lexmeet
+DEPLOY_CHECK_REDIS_URL    ?= redis://127.0.0.1:6379/0
+
+deploy-check: install
+	DATABASE_URL=$${DATABASE_URL:-$(DEPLOY_CHECK_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(DEPLOY_CHECK_REDIS_URL)} \
+	  LEXMEET_E2E_STRICT=1 $(BIN)/python -m pytest tests/e2e -rs $(PYTEST_ARGS)
 
 schema: install
 	DEBUG=1 $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml

@@ -2,7 +2,8 @@
 
 IDs: lexmeet.E001 secret key, E002 wildcard host, E003 plain-http trusted origin,
 E004 plain-http SITE_URL. E002-E004 apply when DEBUG is off (production); the test
-run (``settings.TESTING``) serves plain http on loopback and is exempt.
+run (``settings.TESTING``) serves plain http on loopback and is exempt. E010 a URL
+serving MEDIA_ROOT, E011 MEDIA_ROOT overlapping a static directory (always).
 """
 
 import sys
@@ -28,6 +29,62 @@ def secret_key_check(app_configs=None, **kwargs):
     if not problem or _offline():
         return []
     return [Error(problem, hint="Set SECRET_KEY in the environment.", id="lexmeet.E001")]
+
+
+def _inside(path, root) -> bool:
+    from pathlib import Path
+
+    try:
+        Path(path).resolve().relative_to(Path(root).resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _url_patterns(patterns):
+    for pattern in patterns:
+        if hasattr(pattern, "url_patterns"):
+            yield from _url_patterns(pattern.url_patterns)
+        else:
+            yield pattern
+
+
+@register(Tags.security)
+def media_outside_web_root_check(app_configs=None, **kwargs):
+    """Uploads (``MEDIA_ROOT``: identity documents, recordings, certificates) are never served as files.
+
+    They are read only through the permission-checked views (notary/api), so no
+    URL may route ``django.views.static.serve`` at ``MEDIA_ROOT`` (lexmeet.E010),
+    and ``MEDIA_ROOT`` must not sit inside, or contain, a directory that WhiteNoise
+    or ``staticfiles`` serves: ``STATIC_ROOT``, ``STATICFILES_DIRS``, ``WHITENOISE_ROOT`` (lexmeet.E011).
+    """
+    from django.urls import get_resolver
+    from django.views.static import serve
+
+    errors = []
+    media = settings.MEDIA_ROOT
+    for pattern in _url_patterns(get_resolver().url_patterns):
+        root = (pattern.default_args or {}).get("document_root")
+        if pattern.callback is serve and root and (_inside(media, root) or _inside(root, media)):
+            errors.append(
+                Error(
+                    f"The URL {pattern.pattern} serves files from {root}, which overlaps MEDIA_ROOT.",
+                    hint="Remove it; documents are served by permission-checked views.",
+                    id="lexmeet.E010",
+                )
+            )
+    served = [settings.STATIC_ROOT, *settings.STATICFILES_DIRS, getattr(settings, "WHITENOISE_ROOT", None)]
+    for root in filter(None, served):
+        root = root[1] if isinstance(root, tuple) else root
+        if _inside(media, root) or _inside(root, media):
+            errors.append(
+                Error(
+                    f"MEDIA_ROOT {media} overlaps the served directory {root}.",
+                    hint="Keep MEDIA_ROOT outside every static directory (default: var/media).",
+                    id="lexmeet.E011",
+                )
+            )
+    return errors
 
 
 def _offline() -> bool:

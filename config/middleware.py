@@ -6,11 +6,20 @@ otherwise UTC. Language: the signed-in user's preference wins over the
 ``django_language`` cookie and the Accept-Language header.
 """
 
+import logging
+import re
+import time
+import uuid
+
 from django.http.response import HttpResponseRedirectBase
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 
 from accounts.validators import zone_get
+
+from .logs import request_id_var
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def viewer_zone_name(request) -> str:
@@ -70,6 +79,50 @@ class ApiSlashMiddleware:
                 query = request.META.get("QUERY_STRING", "")
                 return HttpResponsePermanentRedirectKeepMethod(request.path + "/" + (f"?{query}" if query else ""))
         return self.get_response(request)
+
+
+class RequestLogMiddleware:
+    """Give each request an id and log one line for it on ``lexmeet.request`` (JSON, see config/logs.py).
+
+    The id is the caller's ``X-Request-ID`` when it is a plain token of at most
+    64 characters (a proxy's), else a new random one; it is sent back in the
+    ``X-Request-ID`` header and carried by every record logged meanwhile. The
+    line holds the method, the path with its query (redacted by the logging
+    filter: feed tokens, tickets ...), the status, the duration in ms and the
+    user id, never bodies or headers. 5xx log at ERROR, 4xx at WARNING.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        offered = request.headers.get("X-Request-ID", "")
+        request_id = offered if REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.monotonic()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            status = response.status_code
+            user = getattr(request, "user", None)
+            level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
+            logging.getLogger("lexmeet.request").log(
+                level,
+                "%s %s %s",
+                request.method,
+                request.get_full_path(),
+                status,
+                extra={
+                    "method": request.method,
+                    "path": request.get_full_path(),
+                    "status": status,
+                    "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                    "user_id": user.pk if user is not None and user.is_authenticated else None,
+                },
+            )
+            return response
+        finally:
+            request_id_var.reset(token)
 
 
 class PermissionsPolicyMiddleware:

@@ -47,6 +47,9 @@ if not (DEBUG or TESTING):
         SECRET_KEY_PROBLEM = "SECRET_KEY is the development default; set a real one."
 if not SECRET_KEY:
     SECRET_KEY = _DEV_SECRET if (DEBUG or TESTING) else secrets.token_urlsafe(50)
+# Rotation: the previous key(s) still verify sessions, join tickets and password-reset
+# links until they expire (docs/operations.md, "Key rotation").
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if (DEBUG or TESTING) else "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -78,6 +81,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.RequestLogMiddleware",  # first: request id and one JSON line per request
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
@@ -145,7 +149,14 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # channels_redis drops silently past `capacity` (default 100) queued
             # messages per channel; a negotiation burst must never hit that.
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            # The socket timeout must outlast channels_redis' 5 s blocking BZPOPMIN: redis-py
+            # 8 defaults it to 5 s, so an idle socket's receive raised TimeoutError and
+            # killed the consumer (found by tests/e2e on two Daphne processes).
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
+                "capacity": 1500,
+                "expiry": 30,
+            },
         }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -202,7 +213,8 @@ TIME_ZONE = "UTC"
 
 # --- Static and media -----------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic's target; nginx serves it (deploy/nginx/lexmeet-locations.conf).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
@@ -214,6 +226,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 NOTARY_MAX_UPLOAD_BYTES = int(os.environ.get("NOTARY_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 NOTARY_KEY_DIR = Path(os.environ.get("NOTARY_KEY_DIR", str(BASE_DIR / "var" / "keys")))
 NOTARY_CJK_FONT = os.environ.get("NOTARY_CJK_FONT", "")
+# Key of the HMAC that lets two identity checks of one document be matched without
+# storing its number (notary/identity.py). Empty: derived from SECRET_KEY; set it
+# so that rotating SECRET_KEY does not break the matching of older checks.
+IDENTITY_HASH_KEY = os.environ.get("IDENTITY_HASH_KEY", "")
 
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -331,10 +347,25 @@ CONTENT_SECURITY_POLICY = {
 # Browser features: camera and microphone for our own pages (the video room), nothing else.
 PERMISSIONS_POLICY = "camera=(self), microphone=(self), display-capture=(self), geolocation=(), payment=(), usb=()"
 
+# JSON lines on stderr, secrets and tokens redacted (config/logs.py); LOG_FORMAT=text for
+# a human-readable console. The test run keeps to WARNING unless LOG_LEVEL says otherwise.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING" if TESTING else "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "filters": {"redact": {"()": "config.logs.RedactFilter"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "text" if os.environ.get("LOG_FORMAT") == "text" else "json",
+            "filters": ["redact"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Our own request line replaces django.request's 4xx warnings; its errors (with tracebacks) stay.
     "loggers": {"django.request": {"level": "ERROR"}},
 }

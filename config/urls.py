@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import views as account_views
 from notary import pages as notary_pages
 from notary import views as notary_views
+from privacy import views as privacy_views
 from scheduling.calendar_api import calendar_feed
 from video import views as video_views
 
@@ -18,6 +19,7 @@ api_v1 = [
     path("", include("scheduling.urls")),
     path("", include("notary.urls")),
     path("", include("video.urls")),
+    path("", include("privacy.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up code as a script file (no inline script);
     # its page still carries one inline <style>, hence 'unsafe-inline' styles on this page only.
@@ -34,6 +36,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on pages without an icon link (the admin): no 404 in their consoles.
     path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
     path("admin/", admin.site.urls),
+    path("accounts/delete/", privacy_views.account_delete_page, name="account-delete"),
     path("accounts/", include("accounts.page_urls")),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("", include("scheduling.page_urls")),

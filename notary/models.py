@@ -39,7 +39,6 @@ class Jurisdiction(models.Model):
     identity_second_factor = models.CharField(
         max_length=20, default="face_comparison", help_text="face_comparison | knowledge_based | none"
     )
-    mask_document_number = models.BooleanField(default=True)
     max_identity_failures = models.PositiveSmallIntegerField(default=2)
     identity_lock_hours = models.PositiveSmallIntegerField(default=24)
     host_site_required = models.BooleanField(default=False)
@@ -232,13 +231,20 @@ class CaseParticipant(models.Model):
 
 
 class IdentityCheck(models.Model):
-    """One identity verification attempt recorded by the notary; the number is stored masked."""
+    """One identity verification attempt recorded by the notary.
+
+    The full document number is never stored: ``document_number_masked`` keeps the
+    last four characters (``*****5678``) and ``document_number_hash`` is a keyed
+    HMAC-SHA256 of the normalised number (``notary.identity.document_number_hash``),
+    so a later attempt with the same document can be matched without the number.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="identity_checks")
     notary = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+")
     document_type = models.CharField(max_length=30)
     issuing_country = models.CharField(max_length=2)
     document_number_masked = models.CharField(max_length=40)
+    document_number_hash = models.CharField(max_length=64, blank=True, db_index=True)
     expires_on = models.DateField()
     method = models.CharField(max_length=30)
     result = models.CharField(max_length=4, choices=[("pass", "pass"), ("fail", "fail")])

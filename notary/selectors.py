@@ -87,3 +87,20 @@ def matter_type_list() -> QuerySet[MatterType]:
     return (
         MatterType.objects.filter(is_active=True).select_related("jurisdiction").order_by("jurisdiction__code", "code")
     )
+
+
+def identity_checks_for_document(
+    *, office_id: int, document_type: str, issuing_country: str, document_number: str
+) -> QuerySet:
+    """The identity checks of ``office_id``'s cases that saw this very document, oldest first.
+
+    Matched on the keyed hash (``notary.identity.document_number_hash``), since the
+    number itself is never stored; a different spacing or case of the number matches.
+    """
+    from .identity import document_number_hash
+    from .models import IdentityCheck
+
+    digest = document_number_hash(number=document_number, document_type=document_type, issuing_country=issuing_country)
+    return IdentityCheck.objects.filter(document_number_hash=digest, case__office_id=office_id).order_by(
+        "checked_at", "id"
+    )

@@ -91,6 +91,12 @@ class InviteEmail(EmailMultiAlternatives):
         return part
 
 
+def recipients(appointment: Appointment) -> list[str]:
+    """The roles to email about ``appointment``: both, less an inactive account (a deleted client has no address)."""
+    users = {invites.CLIENT: appointment.client, invites.PROVIDER: appointment.provider.user}
+    return [role for role in ROLES if users[role].is_active]
+
+
 def _load(appointment_id: int) -> Appointment | None:
     return (
         Appointment.objects.select_related("provider__user", "provider__organization", "service", "client")
@@ -185,7 +191,7 @@ def notices_send(*, appointment_id: int, kind: str, now: datetime | None = None)
         if appointment is None:
             return 0
         sent = 0
-        for role in ROLES:
+        for role in recipients(appointment):
             notice = _claim(appointment=appointment, kind=kind, role=role, now=now)
             if notice is not None:
                 sent += _deliver(notice, appointment, now)

@@ -259,7 +259,11 @@ class DocumentFileApi(APIView):
         if document.purged_at is not None:
             raise NotFound("This document was deleted at the end of its retention period.")
         handle = documents.document_open(case=case, document=document, by=request.user)
-        return FileResponse(handle, content_type=document.content_type, as_attachment=True, filename=document.filename)
+        response = FileResponse(
+            handle, content_type=document.content_type, as_attachment=True, filename=document.filename
+        )
+        response["Cache-Control"] = "private, no-store"  # an identity document stays out of shared caches
+        return response
 
 
 # --- transitions ---------------------------------------------------------------------------

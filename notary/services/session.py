@@ -11,7 +11,7 @@ from accounts.models import User
 from config.errors import Forbidden, InvalidInput
 from scheduling.models import Appointment
 
-from .. import selectors, workflow
+from .. import identity, selectors, workflow
 from ..audit import audit_append
 from ..errors import (
     IdentityLocked,
@@ -85,7 +85,8 @@ def identity_verify(
 ) -> IdentityCheck:
     """Record the notary's identity check (credential plus second factor) during the session.
 
-    The number is stored masked where the jurisdiction says so. A ``pass`` with
+    The full ``document_number`` is never stored, logged or audited: the check keeps
+    it masked and as a keyed hash (``notary.identity``). A ``pass`` with
     an expired document is refused (400). After ``max_identity_failures``
     failures in a row the next attempt is refused with ``IdentityLocked`` (429)
     until ``identity_lock_hours`` after the last failure (case N4).
@@ -108,17 +109,15 @@ def identity_verify(
                 f"Identity checks are locked until {until.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}.",
                 fields={"locked_until": until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")},
             )
-        masked = (
-            workflow.mask_document_number(document_number)
-            if locked.matter_type.jurisdiction.mask_document_number
-            else document_number
-        )
         check = IdentityCheck.objects.create(
             case=locked,
             notary=provider,
             document_type=document_type,
             issuing_country=issuing_country,
-            document_number_masked=masked,
+            document_number_masked=identity.mask_document_number(identity.document_number_normalise(document_number)),
+            document_number_hash=identity.document_number_hash(
+                number=document_number, document_type=document_type, issuing_country=issuing_country
+            ),
             expires_on=expires_on,
             method=method,
             result=result,

@@ -3,6 +3,7 @@
 from datetime import time
 
 import pytest
+import time_machine
 
 from notary.models import Jurisdiction, NotaryOffice
 from scheduling.models import Organization
@@ -227,3 +228,17 @@ def record(api, case_id):
     response = send_chunk(api, case_id, 0, WEBM_HEAD)
     assert response.status_code in (200, 201), response.content
     return response
+
+
+@pytest.fixture
+def notarized(as_applicant, as_notary, office, notary, notary_service):
+    case_id, traveller = in_session_case(as_applicant, as_notary, office, notary, notary_service)
+    consent = act(as_applicant, case_id, "consent", signer_location="Flushing, Queens, New York, US")
+    assert consent.status_code == 200
+    assert act(as_notary, case_id, "verify_identity", **IDENTITY_PASS).status_code == 200
+    record(as_notary, case_id)
+    with time_machine.travel("2026-01-06T01:30:00Z", tick=False):
+        response = act(as_notary, case_id, "notarize")
+    assert response.status_code == 200, response.json()
+    yield case_id, response.json()
+    traveller.stop()

@@ -14,7 +14,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from notary.models import AuditEvent, Certificate, JournalEntry
 from tests.conftest import client_for
-from tests.notary.conftest import IDENTITY_PASS, PDF, act, in_session_case, record
+from tests.notary.conftest import PDF, act, in_session_case
 
 pytestmark = pytest.mark.django_db
 
@@ -32,20 +32,6 @@ def validate(data: bytes):
     trust_root = load_cert_from_pemder(str(settings.NOTARY_KEY_DIR / "ca.pem"))
     signature = PdfFileReader(io.BytesIO(data)).embedded_signatures[0]
     return validate_pdf_signature(signature, ValidationContext(trust_roots=[trust_root]))
-
-
-@pytest.fixture
-def notarized(as_applicant, as_notary, office, notary, notary_service):
-    case_id, traveller = in_session_case(as_applicant, as_notary, office, notary, notary_service)
-    consent = act(as_applicant, case_id, "consent", signer_location="Flushing, Queens, New York, US")
-    assert consent.status_code == 200
-    assert act(as_notary, case_id, "verify_identity", **IDENTITY_PASS).status_code == 200
-    record(as_notary, case_id)
-    with time_machine.travel("2026-01-06T01:30:00Z", tick=False):
-        response = act(as_notary, case_id, "notarize")
-    assert response.status_code == 200, response.json()
-    yield case_id, response.json()
-    traveller.stop()
 
 
 def test_whole_path_ends_in_a_notarized_case_with_one_journal_entry(notarized, notary, applicant):
