@@ -135,6 +135,7 @@ def watch_page(page) -> list[str]:
     page.add_init_script(CSP_RECORDER)
     page.on("console", lambda msg: problems.append(f"console: {msg.text}") if msg.type == "error" else None)
     page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
+    page.on("response", lambda r: problems.append(f"response: {r.status} {r.url}") if r.status >= 400 else None)
     return problems
 
 
