@@ -7,7 +7,7 @@ PORT   ?= 8000
 # Absolute links (invites, feeds, certificates' verify URL) follow the port `make run` serves on.
 export SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test install migrate seed bench schema messages clean
+.PHONY: run test install migrate seed bench schema messages clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ run: seed
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fuzzers with a large budget (CI runs them small): schemathesis against every API operation
+# (FUZZ_MAX_EXAMPLES per operation, new examples each run) and the property tests times FUZZ_SCALE.
+fuzz: install
+	FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-200} FUZZ_RANDOM=1 FUZZ_SCALE=$${FUZZ_SCALE:-10} $(BIN)/python -m pytest -q -p no:logging \
+	  tests/security/test_api_fuzz.py tests/video/test_protocol_properties.py tests/scheduling/test_slots_properties.py
 
 schema: install
 	DEBUG=1 $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml

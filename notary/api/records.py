@@ -26,7 +26,7 @@ from .. import host_sites, recordings, selectors, services, workflow
 from ..audit import JOURNAL_FIELDS, audit_append
 from ..certificates import certificate_path, journal_pdf
 from ..models import Certificate, HostSite
-from .cases import StrictMultiPartParser, _iso
+from .cases import LIST_OF_OBJECTS, StrictMultiPartParser, _iso
 
 # --- certificate and journal ---------------------------------------------------------------
 
@@ -78,7 +78,7 @@ def journal_row(entry) -> dict:
 class CaseJournalApi(APIView):
     """The case's journal entries (the office's notaries only; the applicant gets 403)."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: LIST_OF_OBJECTS})
     def get(self, request, case_id):
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
         if services.case_role(case, request.user) != workflow.NOTARY:
@@ -161,7 +161,7 @@ class HostSiteSlotQuery(serializers.Serializer):
 class HostSiteListApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: LIST_OF_OBJECTS})
     def get(self, request):
         sites = HostSite.objects.select_related("organization").order_by("organization__name")
         return Response(

@@ -1,5 +1,6 @@
 """Property tests for the slot engine: whatever the zone, rules and bookings, every slot obeys the rules."""
 
+import os
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -7,6 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduling.slots import ServiceRules, WeeklyWindow, Window, slot_list, window_instants, windows_for_date
+
+# `make fuzz` multiplies the examples (FUZZ_SCALE=10); CI runs the default budget.
+SCALE = int(os.environ.get("FUZZ_SCALE", "1"))
 
 ZONES = [
     "America/New_York",
@@ -34,7 +38,7 @@ rules_strategy = st.builds(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     zone_name=st.sampled_from(ZONES),
     weekly=weekly_windows,
@@ -129,7 +133,7 @@ def expected_starts(*, zone, weekly, overrides, rules, busy, now, range_start, r
     return found
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     zone_name=st.sampled_from(ZONES),
     weekly=weekly_windows,

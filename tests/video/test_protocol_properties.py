@@ -9,6 +9,7 @@ keep only their type's fields; frames over 64 KiB are refused before they are pa
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,6 +26,9 @@ from video.protocol import (
     ProtocolError,
     frame_parse,
 )
+
+# `make fuzz` multiplies the examples (FUZZ_SCALE=10); CI runs the default budget.
+SCALE = int(os.environ.get("FUZZ_SCALE", "1"))
 
 # The fields each type keeps (DESIGN.md, Video: client -> server messages, plus the ticket frame).
 FIELDS = {
@@ -74,7 +78,7 @@ def check_outcome(text: str) -> Frame | ProtocolError:
     return frame
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200 * SCALE, suppress_health_check=[HealthCheck.too_slow])
 @given(value=json_values | frame_like)
 def test_any_json_value_is_a_frame_or_a_protocol_error(value):
     outcome = check_outcome(json.dumps(value))
@@ -87,7 +91,7 @@ def test_any_json_value_is_a_frame_or_a_protocol_error(value):
         assert (outcome.code, outcome.close_code) == ("invalid_frame", None)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300 * SCALE)
 @given(text=st.text(max_size=200) | st.binary(max_size=100).map(lambda b: b.decode("latin-1")))
 def test_any_text_is_a_frame_or_a_protocol_error(text):
     check_outcome(text)
@@ -128,7 +132,7 @@ VALID = {
 valid_messages = st.sampled_from(sorted(VALID)).flatmap(lambda t: VALID[t].map(lambda f: (t, f)))
 
 
-@settings(max_examples=200)
+@settings(max_examples=200 * SCALE)
 @given(message=valid_messages, smuggled=st.dictionaries(st.sampled_from(["from", "seq", "x"]), json_values))
 def test_valid_messages_round_trip_and_keep_only_their_fields(message, smuggled):
     kind, fields = message
@@ -150,7 +154,7 @@ def test_a_known_type_with_a_wrong_field_is_an_error_and_the_socket_stays_open()
 # --- size -------------------------------------------------------------------------------------
 
 
-@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=30 * SCALE, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(extra=st.integers(1, 3 * 1024), char=st.sampled_from(["a", "é", "中", "😀"]))
 def test_frames_over_64_kib_close_with_4413_even_when_valid(extra, char):
     width = len(char.encode())
