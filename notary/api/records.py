@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from accounts.api import TimezoneField
 from config.errors import Forbidden, NotFound
 from scheduling import selectors as scheduling_selectors
-from scheduling.api import iso_in, iso_utc
+from scheduling.api import StrictDateField, iso_in, iso_utc
 from scheduling.slots import booker_day_bounds
 
 from .. import host_sites, recordings, selectors, services, workflow
@@ -148,8 +148,9 @@ class JournalCsvApi(APIView):
 class HostSiteSlotQuery(serializers.Serializer):
     provider = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     service = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    start = serializers.DateField(input_formats=["%Y-%m-%d"])
-    end = serializers.DateField(input_formats=["%Y-%m-%d"])
+    # Between 1971 and 2199 like the provider's slots: a day at either end of datetime's range overflows.
+    start = StrictDateField()
+    end = StrictDateField()
     tz = TimezoneField(max_length=64, required=False)
 
     def validate(self, attrs):

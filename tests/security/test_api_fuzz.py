@@ -3,7 +3,7 @@
 Each operation gets ``FUZZ_MAX_EXAMPLES`` generated requests (default 8 here; ``make fuzz`` runs 200),
 valid and invalid by the schema, each sent as one of: nobody, the client, the notary, staff; half of
 them with the path's ids replaced by real objects of the client's (its appointment, room, case and
-documents, the lawyer's provider, a host site). Every answer must be:
+documents, the lawyer's provider, a host site; in the query, a provider and a service it offers). Every answer must be:
 
 - never a 5xx;
 - a 4xx in the contract's shape ``{"error": {"code", "message", "fields"}}`` and nothing else;
@@ -21,6 +21,7 @@ import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -30,6 +31,7 @@ MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "8"))
 # CI replays the same examples each run; `make fuzz` draws new ones.
 RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
 AS = ["anon", "client", "notary", "staff"]
+REAL_QUERY_IDS = {"provider", "service"}
 
 
 @pytest.fixture
@@ -103,6 +105,14 @@ def test_every_operation_answers_in_the_contract_whatever_it_is_sent(world, in_p
                 for name in case.path_parameters or {}:
                     if name in real_ids:
                         case.path_parameters[name] = real_ids[name]
+                # Ids in the query too (a notary and its service for host-site slots), the rest stays fuzzed.
+                try:
+                    route = resolve(case.formatted_path).url_name
+                except Resolver404:
+                    route = None
+                for name, value in world.queries.get(route, {}).items():
+                    if name in REAL_QUERY_IDS and isinstance(case.query, dict) and name in case.query:
+                        case.query[name] = value
             headers = {"Authorization": f"Token {tokens[role]}"} if tokens[role] else {}
             response = case.call(headers=headers)
             seen[response.status_code] += 1
