@@ -7,7 +7,7 @@ PORT   ?= 8000
 # Absolute links (invites, feeds, certificates' verify URL) follow the port `make run` serves on.
 export SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test install migrate seed bench schema messages clean deploy-check reliability
+.PHONY: run test install migrate seed bench schema messages clean deploy-check reliability fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ DEPLOY_CHECK_REDIS_URL    ?= redis://127.0.0.1:6379/0
 deploy-check: install
 	DATABASE_URL=$${DATABASE_URL:-$(DEPLOY_CHECK_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(DEPLOY_CHECK_REDIS_URL)} \
 	  LEXMEET_E2E_STRICT=1 $(BIN)/python -m pytest tests/e2e -rs $(PYTEST_ARGS)
+
+# The fuzzers with a large budget (CI runs them small): schemathesis against every API operation
+# (FUZZ_MAX_EXAMPLES per operation, new examples each run) and the property tests times FUZZ_SCALE.
+fuzz: install
+	FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-200} FUZZ_RANDOM=1 FUZZ_SCALE=$${FUZZ_SCALE:-10} $(BIN)/python -m pytest -q -p no:logging \
+	  tests/security/test_api_fuzz.py tests/video/test_protocol_properties.py tests/scheduling/test_slots_properties.py
 
 schema: install
 	DEBUG=1 $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml

@@ -87,3 +87,17 @@ def test_a_matter_that_requires_a_host_site_refuses_the_direct_model(
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["host_site"]
     assert Appointment.objects.count() == 0
+
+
+@pytest.mark.parametrize("start,end", [("0001-01-01", "0001-01-02"), ("9999-12-30", "9999-12-31")])
+def test_host_site_slots_for_days_at_the_ends_of_the_calendar_answer_400_not_500(
+    api, consulate, notary, notary_service, start, end
+):
+    """Found by fuzzing: the day after 9999-12-31 overflowed (a 500); the range is 1971-2199 as for a provider's slots."""
+    response = api.get(
+        f"/api/v1/notary/host-sites/{consulate.pk}/slots/",
+        {"provider": notary.pk, "service": notary_service.pk, "start": start, "end": end},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert set(response.json()["error"]["fields"]) == {"start", "end"}
