@@ -5,6 +5,11 @@
    and a bare ``websockets`` relay (A->server->B->server->A, the same topology) in the same run:
    same client library and client work, same offer frame, no compression on either server,
    warm connections, lines interleaved in blocks.
+   The same round trips also give the one-relay time, A->server->B (A's send until B has
+   decoded it, one process, one clock): the same socket hops as the echo's A->server->A, so
+   that is the figure to set beside the echo; the two-relay round trip is set beside the bare
+   relay. Also printed: each server's CPU time per round trip (not inflated by waiting for a
+   core on a loaded machine) and whether the server accepted the client's permessage-deflate.
    Targets: p50 within 3x of the bare echo (in-memory); under 5 ms with Redis.
 2. 1,000 concurrent idle room sockets on one Daphne process: its resident memory.
 3. 200 rooms joining at once (two peers each): join latency (connect -> ``joined``) p50/p99.
