@@ -564,7 +564,7 @@ def participant_disconnect(
     now = now or dj_timezone.now()
     with transaction.atomic():
         participant = (
-            Participant.objects.select_for_update()
+            Participant.objects.select_for_update(of=("self",))
             .select_related("user")
             .filter(pk=participant_pk, connection_id=connection_id)
             .exclude(presence=Presence.OFFLINE)
@@ -590,7 +590,7 @@ def participant_expire(*, participant_pk: int, connection_id: str, now: datetime
     now = now or dj_timezone.now()
     with transaction.atomic():
         participant = (
-            Participant.objects.select_for_update()
+            Participant.objects.select_for_update(of=("self",))
             .select_related("user")
             .filter(pk=participant_pk, connection_id=connection_id, presence=Presence.RECONNECTING)
             .first()
