@@ -46,6 +46,7 @@ urlpatterns = [
     path("notary/cases/", notary_pages.case_list_page, name="notary-case-list-page"),
     path("notary/cases/<str:case_id>/", notary_pages.case_detail_page, name="notary-case-page"),
     path("rooms/<str:room_id>/", video_views.room_page, name="room"),
+    path("rooms/<str:room_id>/join/<str:token>/", video_views.guest_join, name="video-guest-join"),
     re_path(r"^api/", views.api_not_found, name="api-not-found"),  # unknown API paths answer in JSON even with DEBUG on
 ]
 

@@ -21,6 +21,7 @@ import functools
 import json
 import logging
 import secrets
+from datetime import datetime
 from time import monotonic
 from urllib.parse import urlparse
 
@@ -36,7 +37,7 @@ from django.utils import timezone as dj_timezone
 from config.errors import DomainError
 
 from . import protocol, services, tickets
-from .models import RevokeReason
+from .models import RevokeReason, room_group_name
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def connect(self):
         self.room_id: str = self.scope["url_route"]["kwargs"]["room_id"]
-        self.group = f"video.{self.room_id}"
+        self.group = room_group_name(self.room_id)
         self.connection_id = secrets.token_hex(8)
         self.peers: dict[str, dict] = {}  # peer_id -> {"channel", "connection_id", "presence", "role"}
         self.seq: dict[str, int] = {}
@@ -165,6 +166,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.peer_id = self.role = None
         self.left = False
         self.timers: list[asyncio.TimerHandle] = []
+        self.close_timer: asyncio.TimerHandle | None = None
         self.limiter = protocol.RateLimiter(
             burst=_setting("VIDEO_RATE_BURST", 300), per_second=_setting("VIDEO_RATE_PER_SECOND", 100), clock=monotonic
         )
@@ -172,6 +174,18 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.accepted = True
         if not origin_allowed(self.scope):
             await self.refuse(protocol.CLOSE_FORBIDDEN, "forbidden_origin", "This origin may not open rooms.")
+            return
+        # A browser that opened this room through a guest invite link (video.views.guest_join) joins as that
+        # guest, even when someone is signed in on it; otherwise a signed-in user joins as themself.
+        try:
+            guest = await database_sync_to_async(services.guest_participant_from_session)(
+                session=self.scope.get("session"), room_id=self.room_id
+            )
+        except services.RoomRefused as exc:
+            await self.refuse(exc.close_code, exc.code, exc.message)
+            return
+        if guest is not None:
+            await self.join(guest=(guest.pk, guest.invite_nonce))
             return
         user = self.scope.get("user")
         if user is not None and user.is_authenticated:
@@ -182,7 +196,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                     "Confirm your one-time code at /accounts/otp/ first.",
                 )
                 return
-            await self.join(user.pk)
+            await self.join(user_id=user.pk)
             return
         self.state = "authenticating"
         loop = asyncio.get_running_loop()
@@ -206,14 +220,19 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "error", "code": code, "message": message})
         await self.close(code=close_code)
 
-    async def join(self, user_id: int):
+    async def join(self, *, user_id: int | None = None, guest: tuple[int, str | None] | None = None):
+        """Register this socket as ``user_id``'s, or a guest's (``(participant id, invite nonce or None)``)."""
         self.state = "joining"
         await self.channel_layer.group_add(self.group, self.channel_name)
         try:
             # Not thread-sensitive: joins of different rooms run in parallel worker threads instead of
             # queueing behind every other ORM call of the process (200-room join storm: p99 -40%).
             result = await database_sync_to_async(services.participant_connect, thread_sensitive=False)(
-                room_id=self.room_id, user_id=user_id, connection_id=self.connection_id, channel_name=self.channel_name
+                room_id=self.room_id,
+                user_id=user_id,
+                guest=guest,
+                connection_id=self.connection_id,
+                channel_name=self.channel_name,
             )
         except services.RoomRefused as exc:
             await self.channel_layer.group_discard(self.group, self.channel_name)
@@ -256,9 +275,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.broadcast({"type": "peer-joined", "peer": result.me.public(resumed=result.resumed)}, result.me)
 
     def schedule_room_close(self, closes_at):
+        """(Re)set the timer that closes this socket when the room's time is up (``closes_at``, UTC-aware)."""
+        if self.close_timer is not None:
+            self.close_timer.cancel()
         delay = (closes_at - dj_timezone.now()).total_seconds()
         loop = asyncio.get_running_loop()
-        self.timers.append(loop.call_later(max(delay, 0), lambda: asyncio.ensure_future(self.room_time_up())))
+        self.close_timer = loop.call_later(max(delay, 0), lambda: asyncio.ensure_future(self.room_time_up()))
+        self.timers.append(self.close_timer)
 
     async def room_time_up(self):
         if self.state in ("lobby", "joined"):
@@ -334,7 +357,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         except tickets.TicketInvalid:
             await self.refuse(protocol.CLOSE_UNAUTHENTICATED, "invalid_ticket", "The ticket is invalid or expired.")
             return
-        await self.join(ticket.user_id)
+        if ticket.user_id is not None:
+            await self.join(user_id=ticket.user_id)
+        else:
+            await self.join(guest=(ticket.participant_id, None))
 
     async def on_ping(self, frame):
         await self.send_json({"type": "pong"})
@@ -481,12 +507,24 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.refuse(protocol.CLOSE_REPLACED, "replaced", "This room was opened in another tab or window.")
 
     async def video_ended(self, message):
+        """The host ended the room, or its appointment was cancelled or moved out of the present.
+
+        ``room-ended {reason}`` (with the new ``opens_at``/``closes_at`` after a reschedule), then
+        close 4410, or 4409 after a reschedule: the room opens again at the new time.
+        """
         if self.state not in ("lobby", "joined"):
             return
         self.left = True
         self.state = "closed"
-        await self.send_json({"type": "room-ended", "reason": message["reason"]})
-        await self.close(code=protocol.CLOSE_ENDED)
+        event = {k: v for k, v in message.items() if k != "type"}
+        await self.send_json({"type": "room-ended", **event})
+        rescheduled = message["reason"] == "rescheduled"
+        await self.close(code=protocol.CLOSE_NOT_OPEN_OR_FULL if rescheduled else protocol.CLOSE_ENDED)
+
+    async def video_rescheduled(self, message):
+        """The appointment moved but the room stays open now: close at the new time."""
+        if self.state in ("lobby", "joined"):
+            self.schedule_room_close(datetime.fromisoformat(message["closes_at"]))
 
     # --- helpers --------------------------------------------------------------------
 
