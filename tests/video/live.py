@@ -57,7 +57,7 @@ class Daphne:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded 2-core machine takes its time to import Django
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"daphne exited: {Path(log_path).read_text()[-2000:]}")
@@ -67,7 +67,7 @@ class Daphne:
             except httpx.HTTPError:
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError("daphne did not start in 30 s")
+        raise RuntimeError("daphne did not start in 120 s")
 
     def ws_url(self, room_id: str) -> str:
         return f"ws://127.0.0.1:{self.port}/ws/rooms/{room_id}/"
