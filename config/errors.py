@@ -11,6 +11,7 @@ import logging
 import math
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -70,9 +71,28 @@ _DRF_CODES = {
 }
 
 
+# Seconds a client should wait before retrying after a 503 (the database restarting takes a few).
+RETRY_AFTER_UNAVAILABLE = 5
+
+
 def api_exception_handler(exc, context):
-    """DRF ``EXCEPTION_HANDLER``: map every known failure to the contract's error body."""
+    """DRF ``EXCEPTION_HANDLER``: map every known failure to the contract's error body.
+
+    A lost database connection (``OperationalError``/``InterfaceError``: the server
+    restarting, a network cut, SQLite busy past its timeout) answers 503
+    ``service_unavailable`` with ``Retry-After``: the request's transaction was rolled
+    back (services write inside ``transaction.atomic``), so a retry is safe; a booking
+    that sent an ``Idempotency-Key`` replays its first answer if its commit did land
+    (docs/reliability.md, "PostgreSQL restarts").
+    """
     headers = {}
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        logger.warning("database unavailable: %r", exc)
+        return Response(
+            error_body("service_unavailable", "The service is briefly unavailable; try again in a few seconds."),
+            status=503,
+            headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE)},
+        )
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
     if isinstance(exc, Http404):

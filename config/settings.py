@@ -47,6 +47,9 @@ if not (DEBUG or TESTING):
         SECRET_KEY_PROBLEM = "SECRET_KEY is the development default; set a real one."
 if not SECRET_KEY:
     SECRET_KEY = _DEV_SECRET if (DEBUG or TESTING) else secrets.token_urlsafe(50)
+# Rotation: the previous key(s) still verify sessions, join tickets and password-reset
+# links until they expire (docs/operations.md, "Key rotation").
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if (DEBUG or TESTING) else "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -123,7 +126,13 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     # Under ASGI every request may run on a new thread: persistent connections would pile
     # up one per thread (Django docs, "Persistent connections" and ASGI), so close them.
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    # Health checks: a connection that a PostgreSQL restart broke is replaced at the next
+    # request instead of failing it (matters whenever CONN_MAX_AGE is raised for a pooler).
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)}
+    # Give up connecting after a few seconds (a restarting server) rather than hang the request.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    )
 else:
     DATABASES = {
         "default": {
@@ -146,10 +155,24 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # channels_redis drops silently past `capacity` (default 100) queued
             # messages per channel; a negotiation burst must never hit that.
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            # The socket timeout must outlast channels_redis' 5 s blocking BZPOPMIN: redis-py
+            # 8 defaults it to 5 s, so an idle socket's receive raised TimeoutError and
+            # killed the consumer (found by tests/e2e on two Daphne processes).
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
+                "capacity": 1500,
+                "expiry": 30,
+            },
         }
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # config.cache: a Redis outage turns cache calls into misses (bookings go on); short timeouts.
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1500}}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -203,7 +226,8 @@ TIME_ZONE = "UTC"
 
 # --- Static and media -----------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic's target; nginx serves it (deploy/nginx/lexmeet-locations.conf).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))

@@ -2,6 +2,7 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
@@ -32,6 +33,8 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages without an icon link (the admin): no 404 in their consoles.
+    path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
     path("admin/", admin.site.urls),
     path("accounts/delete/", privacy_views.account_delete_page, name="account-delete"),
     path("accounts/", include("accounts.page_urls")),
@@ -43,6 +46,7 @@ urlpatterns = [
     path("notary/cases/", notary_pages.case_list_page, name="notary-case-list-page"),
     path("notary/cases/<str:case_id>/", notary_pages.case_detail_page, name="notary-case-page"),
     path("rooms/<str:room_id>/", video_views.room_page, name="room"),
+    path("rooms/<str:room_id>/join/<str:token>/", video_views.guest_join, name="video-guest-join"),
     re_path(r"^api/", views.api_not_found, name="api-not-found"),  # unknown API paths answer in JSON even with DEBUG on
 ]
 

@@ -385,6 +385,8 @@ class HostSite(models.Model):
     weekly = models.JSONField(default=list, blank=True)
     overrides = models.JSONField(default=list, blank=True)
     consular_officer_name = models.CharField(max_length=200, blank=True)
+    # Where the officer's invite link to each session's video room goes (they need no account).
+    consular_officer_email = models.EmailField(blank=True)
 
     def __str__(self) -> str:
         return str(self.organization)

@@ -110,7 +110,7 @@ RECORDED_STATUSES = (CaseStatus.SCHEDULED, CaseStatus.IN_SESSION)
 CHUNK_SECONDS = 4  # one WebM chunk every 4 s: what a refused or lost upload can cost at most
 
 
-def room_recording_context(*, appointment: Appointment, user: User, role: str) -> dict | None:
+def room_recording_context(*, appointment: Appointment, user: User | None, role: str) -> dict | None:
     """What the video room page of ``appointment`` says and does about the session recording.
 
     Registered with ``video.services.RECORDING_CONTEXTS`` (notary/apps.py), so the video app
@@ -134,7 +134,7 @@ def room_recording_context(*, appointment: Appointment, user: User, role: str) -
     )
     if case is None:
         return None
-    case_role_of_user = case_role(case, user)
+    case_role_of_user = case_role(case, user) if user is not None else None  # None: a guest of the room
     context: dict = {"case_page": "", "recording": None}
     if case_role_of_user == CLIENT:
         context["case_page"] = reverse("notary-case-page", kwargs={"case_id": case.pk})

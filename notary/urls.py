@@ -1,8 +1,17 @@
 from django.urls import path
+from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from . import api
 
 ACTIONS = list(api.ACTIONS)
+
+
+def _action_view(action: str):
+    """The ``CaseActionApi`` of one transition, its OpenAPI request body being that action's input (or none)."""
+    view = type(f"Case{action.title().replace('_', '')}Api", (api.CaseActionApi,), {"action": action})
+    request = api.ACTIONS[action][0]
+    return extend_schema_view(post=extend_schema(request=request, responses=dict))(view).as_view()
+
 
 urlpatterns = [
     path("notary/matter-types/", api.MatterTypeListApi.as_view(), name="notary-matter-types"),
@@ -26,7 +35,7 @@ urlpatterns = [
 ] + [
     path(
         f"notary/cases/<str:case_id>/{action}/",
-        type(f"Case{action.title().replace('_', '')}Api", (api.CaseActionApi,), {"action": action}).as_view(),
+        _action_view(action),
         name=f"notary-case-{action.replace('_', '-')}",
     )
     for action in ACTIONS

@@ -93,7 +93,10 @@ class StrictDateField(serializers.DateField):
         return day
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "09:00"})
 class HourMinuteField(serializers.TimeField):
+    """Wall-clock ``HH:MM`` in and out (OpenAPI's ``format: time`` would promise ``HH:MM:SS``)."""
+
     def __init__(self, **kwargs):
         super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
 

@@ -22,7 +22,7 @@ from django.utils import timezone as dj_timezone
 from accounts.models import Role, User
 from accounts.services import user_register
 from config.errors import DomainError, Forbidden, InvalidInput
-from video.services import room_create_for_appointment
+from video.services import room_create_for_appointment, room_on_appointment_cancelled, room_on_appointment_rescheduled
 
 from . import notifications, selectors
 from .models import (
@@ -363,7 +363,8 @@ def appointment_cancel(
 
     Raises ``Forbidden`` (403) for anyone but the client, the provider or staff,
     ``InvalidState`` (409) if it is not active or has already ended. After commit
-    both participants get a METHOD:CANCEL email.
+    both participants get a METHOD:CANCEL email, and everyone in the video room gets
+    ``room-ended {reason: "cancelled"}`` (``video.services.room_on_appointment_cancelled``).
     """
     now = now or dj_timezone.now()
     if not _can_act(appointment, by):
@@ -382,6 +383,7 @@ def appointment_cancel(
         current.save(
             update_fields=["status", "cancel_reason", "cancelled_at", "cancelled_by", "sequence", "updated_at"]
         )
+        room_on_appointment_cancelled(appointment=current, by=by, now=now)
         notifications.notices_after_commit(appointment=current, kind="cancelled")
     return current
 
@@ -395,7 +397,8 @@ def appointment_reschedule(
     old time is released in the same transaction. Raises ``Forbidden`` (403),
     ``InvalidState`` (409), ``NotAvailable`` (400) or ``SlotTaken`` (409);
     on any error the appointment is unchanged. After commit both participants
-    get the updated invite (same UID, higher SEQUENCE).
+    get the updated invite (same UID, higher SEQUENCE); people in the video room are
+    sent out if its new window no longer includes now (``video.services.room_on_appointment_rescheduled``).
     """
     now = now or dj_timezone.now()
     start = start.astimezone(UTC)
@@ -432,5 +435,6 @@ def appointment_reschedule(
             if constraint_name(exc) == NO_OVERLAP_CONSTRAINT:
                 raise SlotTaken() from exc
             raise
+        room_on_appointment_rescheduled(appointment=current, now=now)
         notifications.notices_after_commit(appointment=current, kind="rescheduled")
     return current

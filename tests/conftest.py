@@ -2,6 +2,7 @@
 
 import os
 from datetime import time
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -9,12 +10,30 @@ from rest_framework.test import APIClient
 
 from tests.factories import make_provider, make_service, make_user
 
+# Tests under these directories (or in these files) carry the `reliability` marker: `make
+# reliability` runs them (`pytest -m reliability`) and lists them with their figures in
+# docs/reliability.md. Mark a test elsewhere with `@pytest.mark.reliability` to list it too.
+RELIABILITY_PATHS = (
+    "tests/faults",
+    "tests/security",
+    "tests/scheduling/test_concurrency_postgres.py",
+    "tests/scheduling/test_booking_lock_postgres.py",
+    "tests/scheduling/test_hostile_input.py",
+    "tests/scheduling/test_bad_input.py",
+    "tests/scheduling/test_slots_properties.py",
+)
+
 
 def pytest_collection_modifyitems(config, items):
     """`postgres`/`redis` tests skip, with the reason, when their backend is not configured."""
     pg = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
     redis = bool(os.environ.get("REDIS_URL"))
+    root = Path(str(config.rootpath))
+    reliability_paths = [root / p for p in RELIABILITY_PATHS]
     for item in items:
+        path = Path(str(item.path))
+        if any(path.is_relative_to(p) for p in reliability_paths):
+            item.add_marker(pytest.mark.reliability)
         if "postgres" in item.keywords and not pg:
             item.add_marker(pytest.mark.skip(reason="postgres: DATABASE_URL is not a PostgreSQL URL"))
         if "redis" in item.keywords and not redis:

@@ -9,6 +9,12 @@ from pathlib import Path
 import polib
 
 ZH = {
+    "Invitation to a video session": "视频会话邀请",
+    "%(host)s invites you to a video session as %(role)s.\n\nWhen: %(start)s to %(end)s (UTC). The room opens 15 minutes before.\nJoin with this link (no account needed; keep it to yourself): %(url)s\n\nYou will wait in the lobby until the host lets you in.": "%(host)s 邀请您以%(role)s身份参加视频会话。\n\n时间：%(start)s 至 %(end)s（UTC）。会议室提前 15 分钟开放。\n请通过此链接加入（无需账户，请勿转发）：%(url)s\n\n主持人允许后您即可进入，在此之前请在等候室稍候。",
+    "Give the name the others will see.": "请填写其他参与者将看到的姓名。",
+    "The host removed this guest from the room.": "主持人已将此访客移出会议室。",
+    "This appointment was cancelled.": "此预约已取消。",
+    "This appointment was moved to another time. Join again then.": "此预约已改到其他时间，请届时再加入。",
     "Choose a time zone such as Asia/Shanghai or America/New_York.": "请选择时区，例如 Asia/Shanghai 或 America/New_York。",
     "Full name": "姓名",
     "Email": "电子邮箱",

@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from config.errors import NotFound
 from scheduling.api import iso_utc
 
 from . import services
@@ -55,7 +54,7 @@ def room_payload(request, participant, *, now=None) -> dict:
         "opens_at": iso_utc(room.opens_at),
         "closes_at": iso_utc(room.closes_at),
         "state": room.state_at(now),
-        "lobby": room.lobby_enabled and not participant.admitted,
+        "lobby": participant.waits_in_lobby,
         "ws_url": ws_url(request, room.room_id),
         "ticket": join["ticket"],
         "ice_servers": join["ice_servers"],
@@ -74,26 +73,64 @@ class RoomDetailApi(APIView):
 class InviteInput(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=[(r.value, r.label) for r in services.INVITABLE_ROLES])
+    name = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="The name the others see; required when the email has no account (a guest).",
+    )
 
 
 class InviteOutput(serializers.Serializer):
     peer_id = serializers.CharField()
     email = serializers.EmailField()
     role = serializers.CharField()
+    guest = serializers.BooleanField(help_text="No account: an invite link was emailed; they join through the lobby.")
 
 
 class RoomInviteApi(APIView):
-    """``POST /api/v1/rooms/{room_id}/participants/`` ``{email, role}``: the host invites a registered user."""
+    """``POST /api/v1/rooms/{room_id}/participants/`` ``{email, role, name?}``: the host invites someone.
+
+    An email with an account adds that user; one without becomes a guest under ``name``
+    (400 without it), emailed a link bound to this room and to them.
+    """
 
     @extend_schema(request=InviteInput, responses={201: InviteOutput})
     def post(self, request, room_id):
         me = services.room_get_for_user(user=request.user, room_id=room_id)
         data = InviteInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = User.objects.filter(email__iexact=data.validated_data["email"]).first()
+        email, role = data.validated_data["email"], data.validated_data["role"]
+        user = User.objects.filter(email__iexact=email).first()
         if user is None:
-            raise NotFound("No account with this email address.")
-        participant = services.participant_invite(
-            room=me.room, by=request.user, user=user, role=data.validated_data["role"]
-        )
-        return Response({"peer_id": participant.peer_id, "email": user.email, "role": participant.role}, status=201)
+            participant, _ = services.participant_invite_guest(
+                room=me.room, by=request.user, name=data.validated_data.get("name", ""), email=email, role=role
+            )
+            body = {"peer_id": participant.peer_id, "email": participant.guest_email, "role": role, "guest": True}
+            return Response(body, status=201)
+        participant = services.participant_invite(room=me.room, by=request.user, user=user, role=role)
+        body = {"peer_id": participant.peer_id, "email": user.email, "role": participant.role, "guest": False}
+        return Response(body, status=201)
+
+
+class GuestInput(serializers.Serializer):
+    invite = serializers.CharField(max_length=512, help_text="The token of the guest's invite link.")
+
+
+class RoomGuestApi(APIView):
+    """``POST /api/v1/rooms/{room_id}/guest/`` ``{invite}``: the room object for a guest, with a join ticket.
+
+    No account: the invite token is the credential. 404 for a token that is not genuine, is for
+    another room or was replaced by a newer invite; 403 ``removed`` after a kick; 409
+    ``room_ended`` once the room is over.
+    """
+
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    @extend_schema(request=GuestInput, responses=RoomOutput)
+    def post(self, request, room_id):
+        data = GuestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        participant = services.guest_participant_get(room_id=room_id, token=data.validated_data["invite"])
+        return Response(room_payload(request, participant))

@@ -21,6 +21,7 @@ import functools
 import json
 import logging
 import secrets
+from datetime import datetime
 from time import monotonic
 from urllib.parse import urlparse
 
@@ -36,9 +37,17 @@ from django.utils import timezone as dj_timezone
 from config.errors import DomainError
 
 from . import protocol, services, tickets
-from .models import RevokeReason
+from .models import RevokeReason, room_group_name
 
 logger = logging.getLogger(__name__)
+
+try:  # channels_redis raises redis-py's errors when Redis cannot be reached
+    from redis.exceptions import ConnectionError as _RedisConnectionError
+    from redis.exceptions import TimeoutError as _RedisTimeoutError
+
+    LAYER_UNAVAILABLE: tuple[type[BaseException], ...] = (_RedisConnectionError, _RedisTimeoutError, OSError)
+except ImportError:  # pragma: no cover - the in-memory layer has no such failure
+    LAYER_UNAVAILABLE = (OSError,)
 
 # ``json.dumps(data, separators=...)`` builds a new JSONEncoder on every call; this is the same encoder, built once.
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
@@ -90,6 +99,44 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await dispatch_in_turn([receive, self.channel_receive], self.dispatch)
         except StopConsumer:
             pass
+        except LAYER_UNAVAILABLE as exc:
+            await self.layer_lost(exc)
+
+    async def layer_lost(self, exc: BaseException):
+        """The channel layer (Redis) failed: say so, close 4503, and keep the participant's place.
+
+        The participant becomes ``reconnecting`` (as after a network drop) so that the
+        client's return, once Redis is back, resumes its place; without Redis no
+        presence event can reach the other sockets, which get the same error.
+        """
+        logger.warning("video: channel layer unavailable, closing socket 4503: %r", exc)
+        for timer in self.timers:
+            timer.cancel()
+        was, self.state = self.state, "closed"
+        if self.participant_pk is not None and not self.left and was in ("lobby", "joined"):
+            self.left = True
+            try:
+                await database_sync_to_async(services.participant_disconnect)(
+                    participant_pk=self.participant_pk,
+                    connection_id=self.connection_id,
+                    dropped=True,
+                    reason="signaling_unavailable",
+                )
+            except Exception:  # noqa: BLE001 - the socket must still get its answer
+                logger.exception("video: recording the drop after a channel-layer failure failed")
+        try:
+            if not getattr(self, "accepted", False):  # the layer failed before the handshake was answered
+                await self.base_send({"type": "websocket.accept"})
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": "signaling_unavailable",
+                    "message": "Signaling is briefly unavailable; reconnect in a few seconds.",
+                }
+            )
+            await self.base_send({"type": "websocket.close", "code": protocol.CLOSE_UNAVAILABLE})
+        except Exception:  # noqa: BLE001 - the client may already be gone
+            pass
 
     async def dispatch(self, message):
         """As ``AsyncConsumer.dispatch`` without its per-message ``aclose_old_connections()``.
@@ -111,7 +158,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def connect(self):
         self.room_id: str = self.scope["url_route"]["kwargs"]["room_id"]
-        self.group = f"video.{self.room_id}"
+        self.group = room_group_name(self.room_id)
         self.connection_id = secrets.token_hex(8)
         self.peers: dict[str, dict] = {}  # peer_id -> {"channel", "connection_id", "presence", "role"}
         self.seq: dict[str, int] = {}
@@ -119,12 +166,26 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.peer_id = self.role = None
         self.left = False
         self.timers: list[asyncio.TimerHandle] = []
+        self.close_timer: asyncio.TimerHandle | None = None
         self.limiter = protocol.RateLimiter(
             burst=_setting("VIDEO_RATE_BURST", 300), per_second=_setting("VIDEO_RATE_PER_SECOND", 100), clock=monotonic
         )
         await self.accept()
+        self.accepted = True
         if not origin_allowed(self.scope):
             await self.refuse(protocol.CLOSE_FORBIDDEN, "forbidden_origin", "This origin may not open rooms.")
+            return
+        # A browser that opened this room through a guest invite link (video.views.guest_join) joins as that
+        # guest, even when someone is signed in on it; otherwise a signed-in user joins as themself.
+        try:
+            guest = await database_sync_to_async(services.guest_participant_from_session)(
+                session=self.scope.get("session"), room_id=self.room_id
+            )
+        except services.RoomRefused as exc:
+            await self.refuse(exc.close_code, exc.code, exc.message)
+            return
+        if guest is not None:
+            await self.join(guest=(guest.pk, guest.invite_nonce))
             return
         user = self.scope.get("user")
         if user is not None and user.is_authenticated:
@@ -135,7 +196,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                     "Confirm your one-time code at /accounts/otp/ first.",
                 )
                 return
-            await self.join(user.pk)
+            await self.join(user_id=user.pk)
             return
         self.state = "authenticating"
         loop = asyncio.get_running_loop()
@@ -159,14 +220,19 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "error", "code": code, "message": message})
         await self.close(code=close_code)
 
-    async def join(self, user_id: int):
+    async def join(self, *, user_id: int | None = None, guest: tuple[int, str | None] | None = None):
+        """Register this socket as ``user_id``'s, or a guest's (``(participant id, invite nonce or None)``)."""
         self.state = "joining"
         await self.channel_layer.group_add(self.group, self.channel_name)
         try:
             # Not thread-sensitive: joins of different rooms run in parallel worker threads instead of
             # queueing behind every other ORM call of the process (200-room join storm: p99 -40%).
             result = await database_sync_to_async(services.participant_connect, thread_sensitive=False)(
-                room_id=self.room_id, user_id=user_id, connection_id=self.connection_id, channel_name=self.channel_name
+                room_id=self.room_id,
+                user_id=user_id,
+                guest=guest,
+                connection_id=self.connection_id,
+                channel_name=self.channel_name,
             )
         except services.RoomRefused as exc:
             await self.channel_layer.group_discard(self.group, self.channel_name)
@@ -209,9 +275,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.broadcast({"type": "peer-joined", "peer": result.me.public(resumed=result.resumed)}, result.me)
 
     def schedule_room_close(self, closes_at):
+        """(Re)set the timer that closes this socket when the room's time is up (``closes_at``, UTC-aware)."""
+        if self.close_timer is not None:
+            self.close_timer.cancel()
         delay = (closes_at - dj_timezone.now()).total_seconds()
         loop = asyncio.get_running_loop()
-        self.timers.append(loop.call_later(max(delay, 0), lambda: asyncio.ensure_future(self.room_time_up())))
+        self.close_timer = loop.call_later(max(delay, 0), lambda: asyncio.ensure_future(self.room_time_up()))
+        self.timers.append(self.close_timer)
 
     async def room_time_up(self):
         if self.state in ("lobby", "joined"):
@@ -225,7 +295,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
             timer.cancel()
         was = self.state
         self.state = "closed"
-        await self.channel_layer.group_discard(self.group, self.channel_name)
+        try:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        except LAYER_UNAVAILABLE:
+            pass  # the group entry expires with the layer's group_expiry
         if self.participant_pk is None or self.left or was not in ("lobby", "joined"):
             return
         # 1000/1001 are clean closes (hang up, tab closed); anything else, or no code, is a drop.
@@ -284,7 +357,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         except tickets.TicketInvalid:
             await self.refuse(protocol.CLOSE_UNAUTHENTICATED, "invalid_ticket", "The ticket is invalid or expired.")
             return
-        await self.join(ticket.user_id)
+        if ticket.user_id is not None:
+            await self.join(user_id=ticket.user_id)
+        else:
+            await self.join(guest=(ticket.participant_id, None))
 
     async def on_ping(self, frame):
         await self.send_json({"type": "pong"})
@@ -431,12 +507,24 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.refuse(protocol.CLOSE_REPLACED, "replaced", "This room was opened in another tab or window.")
 
     async def video_ended(self, message):
+        """The host ended the room, or its appointment was cancelled or moved out of the present.
+
+        ``room-ended {reason}`` (with the new ``opens_at``/``closes_at`` after a reschedule), then
+        close 4410, or 4409 after a reschedule: the room opens again at the new time.
+        """
         if self.state not in ("lobby", "joined"):
             return
         self.left = True
         self.state = "closed"
-        await self.send_json({"type": "room-ended", "reason": message["reason"]})
-        await self.close(code=protocol.CLOSE_ENDED)
+        event = {k: v for k, v in message.items() if k != "type"}
+        await self.send_json({"type": "room-ended", **event})
+        rescheduled = message["reason"] == "rescheduled"
+        await self.close(code=protocol.CLOSE_NOT_OPEN_OR_FULL if rescheduled else protocol.CLOSE_ENDED)
+
+    async def video_rescheduled(self, message):
+        """The appointment moved but the room stays open now: close at the new time."""
+        if self.state in ("lobby", "joined"):
+            self.schedule_room_close(datetime.fromisoformat(message["closes_at"]))
 
     # --- helpers --------------------------------------------------------------------
 

@@ -24,6 +24,14 @@ def new_room_id() -> str:
     return secrets.token_urlsafe(24)
 
 
+def room_group_name(room_id: str) -> str:
+    """The channel-layer group of every socket of room ``room_id`` (presence and control events).
+
+    Room ids are URL-safe base64 (letters, digits, ``-``, ``_``), so the name is a valid group name.
+    """
+    return f"video.{room_id}"
+
+
 class RoomState(models.TextChoices):
     SCHEDULED = "scheduled", "Not open yet"
     OPEN = "open", "Open"
@@ -49,7 +57,7 @@ class Room(models.Model):
     @property
     def group_name(self) -> str:
         """The channel-layer group of every socket of this room (valid group name, < 100 chars)."""
-        return f"video.room.{self.pk}"
+        return room_group_name(self.room_id)
 
     @property
     def opens_at(self) -> datetime:
@@ -97,7 +105,19 @@ class Participant(models.Model):
     """A person allowed into a room. ``revoked_at`` set means kicked or denied: refused from then on."""
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="participants")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="room_participations")
+    # A guest (someone the host invited by email who has no account) has no user: a name and an
+    # email instead, and joins with the signed invite link (video.tickets.invite_issue).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="room_participations",
+    )
+    guest_name = models.CharField(max_length=200, blank=True)
+    guest_email = models.EmailField(blank=True)
+    # Part of every invite link of this guest: a new nonce makes the earlier links worthless.
+    invite_nonce = models.CharField(max_length=32, blank=True)
     role = models.CharField(max_length=20, choices=ParticipantRole.choices)
     admitted = models.BooleanField(default=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -116,10 +136,35 @@ class Participant(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["room", "user"], name="participant_room_user_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user"], name="participant_room_user_unique"),
+            models.UniqueConstraint(
+                fields=["room", "guest_email"],
+                condition=models.Q(user__isnull=True) & ~models.Q(guest_email=""),
+                name="participant_room_guest_email_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | ~models.Q(guest_name=""),
+                name="participant_user_or_guest_name",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} as {self.role} in {self.room_id}"
+        return f"{self.user_id or 'guest ' + self.guest_name} as {self.role} in {self.room_id}"
+
+    @property
+    def is_guest(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def waits_in_lobby(self) -> bool:
+        """Until admitted, everyone but the host waits in the lobby of a room with one, and a guest in any room."""
+        return not self.admitted and not self.is_host and (self.room.lobby_enabled or self.is_guest)
+
+    @property
+    def display_name(self) -> str:
+        """What peers see: the account's full name, or the name the host gave a guest."""
+        return self.user.full_name if self.user_id is not None else self.guest_name
 
     @property
     def peer_id(self) -> str:

@@ -30,6 +30,10 @@ CLOSE_RATE_LIMITED = 4429
 # Extension: a newer socket of the same participant (another tab, or a reconnection) took
 # over. Clients must not reconnect automatically on it, or two tabs would take turns.
 CLOSE_REPLACED = 4001
+# Extension: the channel layer (Redis) cannot be reached; preceded by ``error {code:
+# "signaling_unavailable"}``. Clients reconnect with backoff; joins answer the same until it is back.
+# (RFC 6455's 1013 "Try Again Later" would fit, but servers may only send 1000 or 3000-4999.)
+CLOSE_UNAVAILABLE = 4503
 
 RELAYED = frozenset({"offer", "answer", "candidate"})
 HOST_ONLY = frozenset({"admit", "deny", "kick", "end"})

@@ -10,15 +10,23 @@ connections of one room register one after the other.
 
 from __future__ import annotations
 
+import hmac
+import logging
+import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
-from config.errors import DomainError, Forbidden, NotFound
+from config.errors import DomainError, Forbidden, InvalidInput, NotFound
 from scheduling.models import Appointment, ProviderKind
 
 from . import tickets
@@ -31,9 +39,13 @@ from .models import (
     RevokeReason,
     Room,
     RoomState,
+    room_group_name,
 )
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_RECONNECT_GRACE_SECONDS = 20
+GUEST_SESSION_KEY = "video_guests"  # {room_id: [participant id, invite nonce]} of the rooms opened as a guest
 INVITABLE_ROLES = (ParticipantRole.INTERPRETER, ParticipantRole.WITNESS, ParticipantRole.CONSULAR_OFFICER)
 
 # Rules other apps add about who may be invited into an appointment's room, so video does not
@@ -133,7 +145,7 @@ def peer_of(participant: Participant) -> Peer:
     return Peer(
         peer_id=participant.peer_id,
         role=participant.role,
-        name=participant.user.full_name,
+        name=participant.display_name,
         audio_muted=participant.audio_muted,
         video_muted=participant.video_muted,
         presence=participant.presence,
@@ -213,7 +225,9 @@ def room_join_info(*, participant: Participant, now: datetime | None = None) -> 
     if room.state_at(now) in (RoomState.ENDED, RoomState.CLOSED, RoomState.CANCELLED):
         raise RoomEnded()
     return {
-        "ticket": tickets.ticket_issue(user_id=participant.user_id, room_id=room.room_id, now=now),
+        "ticket": tickets.ticket_issue(
+            user_id=participant.user_id, participant_id=participant.pk, room_id=room.room_id, now=now
+        ),
         "ice_servers": tickets.ice_servers(participant_id=participant.pk, expires_at=room.closes_at),
     }
 
@@ -247,6 +261,149 @@ def participant_invite(*, room: Room, by: User, user: User, role: str) -> Partic
         return Participant.objects.create(
             room=room, user=user, role=role, admitted=not room.lobby_enabled, invited_by=by
         )
+
+
+def participant_invite_guest(
+    *, room: Room, by: User | None, name: str, email: str, role: str, now: datetime | None = None
+) -> tuple[Participant, str]:
+    """Invite someone without an account as a guest: ``(participant, invite token)``; the link is emailed.
+
+    ``by`` is the host (``None`` when the system adds the person, e.g. a host site's consular
+    officer at booking). The guest joins under ``name`` through the lobby (always: the host
+    sees who it is before letting them in), with the link
+    ``{SITE_URL}/rooms/{room_id}/join/{token}/`` emailed to ``email`` after commit (no email
+    when ``email`` is blank). Inviting the same email again re-sends a fresh link and makes
+    the earlier ones worthless (new ``invite_nonce``); a guest the host removed stays removed.
+    Raises what ``participant_invite`` raises, and ``InvalidInput`` (400) for a blank name.
+    Peers do this the same way: Jitsi's and Zoom's guest links (a room-bound link, a name, a lobby).
+    """
+    now = now or dj_timezone.now()
+    name = (name or "").strip()
+    email = (email or "").strip().lower()
+    if not name:
+        raise InvalidInput(fields={"name": ["Give the name the others will see."]})
+    if role not in INVITABLE_ROLES:
+        raise Forbidden("Only an interpreter, a witness or a consular officer can be invited.")
+    for policy in INVITE_POLICIES:
+        refusal = policy(appointment=room.appointment, role=role)
+        if refusal:
+            raise ParticipantNotAllowed(refusal)
+    with transaction.atomic():
+        room = Room.objects.select_for_update().select_related("appointment").get(pk=room.pk)
+        if (
+            by is not None
+            and not room.participants.filter(user=by, role=ParticipantRole.HOST, revoked_at__isnull=True).exists()
+        ):
+            raise Forbidden("Only the host invites people.")
+        if room.state_at(now) in (RoomState.ENDED, RoomState.CLOSED, RoomState.CANCELLED):
+            raise RoomEnded()
+        participant = room.participants.filter(user__isnull=True, guest_email=email).first() if email else None
+        if participant is not None:
+            if participant.revoked_at is not None:
+                raise ParticipantRemoved("The host removed this guest from the room.")
+            participant.guest_name = name
+            participant.invite_nonce = secrets.token_hex(8)
+            participant.save(update_fields=["guest_name", "invite_nonce"])
+        else:
+            if room.participants.filter(revoked_at__isnull=True).count() >= room.max_participants:
+                raise RoomFull()
+            participant = Participant.objects.create(
+                room=room,
+                user=None,
+                guest_name=name,
+                guest_email=email,
+                invite_nonce=secrets.token_hex(8),
+                role=role,
+                admitted=False,
+                invited_by=by,
+            )
+        token = tickets.invite_issue(
+            participant_id=participant.pk, room_id=room.room_id, nonce=participant.invite_nonce
+        )
+        if email:
+            _email_invite_after_commit(participant=participant, room=room, token=token, by=by)
+    return participant, token
+
+
+def invite_url(*, room_id: str, token: str) -> str:
+    """The absolute link of a guest invite (``SITE_URL`` + the join page)."""
+    return f"{settings.SITE_URL}{reverse('video-guest-join', kwargs={'room_id': room_id, 'token': token})}"
+
+
+def _email_invite_after_commit(*, participant: Participant, room: Room, token: str, by: User | None) -> None:
+    """After commit, email the guest their link (in the language active now, times in UTC)."""
+    url = invite_url(room_id=room.room_id, token=token)
+    host = by.full_name if by is not None else room.appointment.provider.user.full_name
+    subject = gettext("Invitation to a video session")
+    body = gettext(
+        "%(host)s invites you to a video session as %(role)s.\n\n"
+        "When: %(start)s to %(end)s (UTC). The room opens 15 minutes before.\n"
+        "Join with this link (no account needed; keep it to yourself): %(url)s\n\n"
+        "You will wait in the lobby until the host lets you in."
+    ) % {
+        "host": host,
+        "role": participant.get_role_display().lower(),
+        "start": room.appointment.start.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+        "end": room.appointment.end.astimezone(UTC).strftime("%H:%M"),
+        "url": url,
+    }
+    to = participant.guest_email
+    transaction.on_commit(lambda: send_mail(subject, body, None, [to], fail_silently=True))
+
+
+def guest_participant_get(*, room_id: str, token: str, now: datetime | None = None) -> Participant:
+    """The guest participant an invite ``token`` admits to room ``room_id``.
+
+    Raises ``NotFound`` (404) for a token that is not genuine, names another room or
+    another participant, or was replaced by a newer invite (the same answer for each);
+    ``ParticipantRemoved`` (403) once the host removed the guest; ``RoomEnded`` (409) once
+    the room is over (ended, closed or cancelled: the link expires with the room).
+    """
+    now = now or dj_timezone.now()
+    try:
+        invite = tickets.invite_verify(token, room_id=room_id)
+    except tickets.InviteInvalid:
+        raise NotFound() from None
+    participant = (
+        Participant.objects.select_related("room__appointment__provider__user", "room__appointment__service")
+        .filter(pk=invite.participant_id, room__room_id=room_id, user__isnull=True)
+        .first()
+    )
+    if participant is None or not hmac.compare_digest(participant.invite_nonce, invite.nonce):
+        raise NotFound()
+    if participant.revoked_at is not None:
+        raise ParticipantRemoved()
+    if participant.room.state_at(now) in (RoomState.ENDED, RoomState.CLOSED, RoomState.CANCELLED):
+        raise RoomEnded()
+    return participant
+
+
+def guest_participant_from_session(*, session, room_id: str) -> Participant | None:
+    """The guest participant this browser session opened room ``room_id`` as, or ``None``.
+
+    The join page stores ``{room_id: [participant id, invite nonce]}`` under ``GUEST_SESSION_KEY``.
+    The participant is re-read, so a kick or a newer invite ends the session's access.
+    """
+    entry = (session.get(GUEST_SESSION_KEY) or {}).get(room_id) if session is not None else None
+    if not isinstance(entry, list) or len(entry) != 2:
+        return None
+    participant = (
+        Participant.objects.select_related("room__appointment__provider__user", "room__appointment__service")
+        .filter(pk=entry[0], room__room_id=room_id, user__isnull=True, invite_nonce=entry[1])
+        .first()
+    )
+    if participant is None:
+        return None
+    if participant.revoked_at is not None:
+        raise ParticipantRemoved()
+    return participant
+
+
+def guest_session_remember(*, session, participant: Participant) -> None:
+    """Remember in the browser session that it opened ``participant``'s room as that guest."""
+    entries = dict(session.get(GUEST_SESSION_KEY) or {})
+    entries[participant.room.room_id] = [participant.pk, participant.invite_nonce]
+    session[GUEST_SESSION_KEY] = entries
 
 
 # --- presence ---------------------------------------------------------------------
@@ -289,7 +446,13 @@ def _refuse_unless_open(room: Room, now: datetime) -> None:
 
 
 def participant_connect(
-    *, room_id: str, user_id: int, connection_id: str, channel_name: str, now: datetime | None = None
+    *,
+    room_id: str,
+    user_id: int | None = None,
+    guest: tuple[int, str | None] | None = None,
+    connection_id: str,
+    channel_name: str,
+    now: datetime | None = None,
 ) -> JoinResult:
     """Register a new socket of ``user_id`` in room ``room_id``; it enters the room or its lobby.
 
@@ -299,14 +462,21 @@ def participant_connect(
     a return within the reconnection grace) keeps their place: the new socket
     replaces the old one (``resumed``; ``replaced`` names the old one) and no
     second ``join`` is logged. The room row is locked, so concurrent joins of
-    one room are serialized and the participant limit holds.
+    one room are serialized and the participant limit holds. A guest connects as
+    ``guest=(participant id, invite nonce)`` (the nonce from their invite link, or
+    ``None`` for a ticket issued after checking it); a stale nonce is ``NotParticipant``.
     """
     now = now or dj_timezone.now()
     with transaction.atomic():
         room = Room.objects.select_for_update().select_related("appointment").filter(room_id=room_id).first()
         if room is None:
             raise NoSuchRoom()
-        participant = room.participants.select_related("user").filter(user_id=user_id).first()
+        if guest is not None:
+            participant = room.participants.filter(pk=guest[0], user__isnull=True).first()
+            if participant is not None and guest[1] is not None and participant.invite_nonce != guest[1]:
+                participant = None
+        else:
+            participant = room.participants.select_related("user").filter(user_id=user_id).first()
         if participant is None:
             raise NotParticipant()
         if participant.revoked_at is not None:
@@ -323,7 +493,7 @@ def participant_connect(
         previous = peer_of(participant) if participant.presence != Presence.OFFLINE else None
         if previous is None and len(others) + 1 > room.max_participants:
             raise RoomFull()
-        lobby = room.lobby_enabled and not participant.admitted and not participant.is_host
+        lobby = participant.waits_in_lobby
         resumed = previous is not None and previous.presence in (Presence.ONLINE, Presence.RECONNECTING)
         participant.presence = Presence.LOBBY if lobby else Presence.ONLINE
         participant.presence_at = now
@@ -394,7 +564,7 @@ def participant_disconnect(
     now = now or dj_timezone.now()
     with transaction.atomic():
         participant = (
-            Participant.objects.select_for_update()
+            Participant.objects.select_for_update(of=("self",))
             .select_related("user")
             .filter(pk=participant_pk, connection_id=connection_id)
             .exclude(presence=Presence.OFFLINE)
@@ -420,7 +590,7 @@ def participant_expire(*, participant_pk: int, connection_id: str, now: datetime
     now = now or dj_timezone.now()
     with transaction.atomic():
         participant = (
-            Participant.objects.select_for_update()
+            Participant.objects.select_for_update(of=("self",))
             .select_related("user")
             .filter(pk=participant_pk, connection_id=connection_id, presence=Presence.RECONNECTING)
             .first()
@@ -520,3 +690,82 @@ def room_end(*, room_pk: int, host_pk: int, now: datetime | None = None) -> Room
                 _log(room, participant, AttendanceKind.LEAVE, now, reason="room_ended")
             _go_offline(participant, now)
     return room
+
+
+# --- the appointment changes under a live room ------------------------------------
+
+
+def room_broadcast_after_commit(*, room_id: str, message: dict) -> None:
+    """After the current transaction commits, send ``message`` to every socket of room ``room_id``.
+
+    Through the channel layer's group, so sockets on every Daphne process get it (Redis layer).
+    ``message`` is a consumer event (``{"type": "video.ended", ...}``).
+    """
+
+    def send():
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        try:
+            async_to_sync(layer.group_send)(room_group_name(room_id), message)
+        except Exception:  # noqa: BLE001 - the change is committed; a layer outage must not turn it into a 500
+            logger.exception("video: telling room %s's sockets about %s failed", room_id, message["type"])
+
+    transaction.on_commit(send)
+
+
+def _close_everyone(room: Room, now: datetime, *, reason: str) -> None:
+    """Log a ``leave`` (``reason``) for each participant in the room and take everyone, lobby too, offline."""
+    for participant in room.participants.exclude(presence=Presence.OFFLINE):
+        if participant.presence != Presence.LOBBY:
+            _log(room, participant, AttendanceKind.LEAVE, now, reason=reason)
+        _go_offline(participant, now)
+
+
+def room_on_appointment_cancelled(*, appointment: Appointment, by: User, now: datetime | None = None) -> None:
+    """The appointment was cancelled: its room ends for the people in it. Call inside the cancel transaction.
+
+    Logs an ``end`` (reason ``cancelled``, by the canceller) and a ``leave`` for each
+    participant present; after commit every socket of the room, on any process, gets
+    ``room-ended {reason: "cancelled"}`` and is closed 4410. From then on the room refuses
+    tickets (its state is ``cancelled``).
+    """
+    now = now or dj_timezone.now()
+    room = Room.objects.select_for_update().filter(appointment_id=appointment.pk).first()
+    if room is None:
+        return
+    canceller = room.participants.filter(user_id=by.pk).first()
+    _log(room, canceller, AttendanceKind.END, now, by=by.pk, reason="cancelled")
+    _close_everyone(room, now, reason="cancelled")
+    room_broadcast_after_commit(room_id=room.room_id, message={"type": "video.ended", "reason": "cancelled"})
+
+
+def room_on_appointment_rescheduled(*, appointment: Appointment, now: datetime | None = None) -> None:
+    """The appointment moved (``appointment`` holds the new times). Call inside the reschedule transaction.
+
+    The room moves with it (its window is derived from the appointment). If the new window
+    no longer includes ``now``, the people in the room leave (``leave``, reason
+    ``rescheduled``) and after commit every socket gets ``room-ended {reason:
+    "rescheduled", opens_at, closes_at}`` (the new window, UTC) and is closed 4409 (not open
+    yet): the room is not over, it opens again at the new time. If ``now`` is still inside
+    the new window, the sockets stay and only move their closing time
+    (``video.rescheduled``). A reschedule must start after ``now``, so the new window can
+    only lie ahead of ``now`` or around it.
+    """
+    now = now or dj_timezone.now()
+    room = Room.objects.select_for_update().filter(appointment_id=appointment.pk).first()
+    if room is None:
+        return
+    room.appointment = appointment
+    window = {"opens_at": _iso(room.opens_at), "closes_at": _iso(room.closes_at)}
+    if room.state_at(now) == RoomState.OPEN:
+        message = {"type": "video.rescheduled", **window}
+    else:
+        _close_everyone(room, now, reason="rescheduled")
+        message = {"type": "video.ended", "reason": "rescheduled", **window}
+    room_broadcast_after_commit(room_id=room.room_id, message=message)
+
+
+def _iso(value: datetime) -> str:
+    """UTC ISO 8601 with ``Z`` (the API's form, ``scheduling.api.iso_utc``)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -30,19 +30,34 @@ class TicketInvalid(Exception):
 
 @dataclass(frozen=True)
 class Ticket:
-    user_id: int
+    user_id: int | None  # None for a guest's ticket
     room_id: str
     expires: int  # unix seconds
+    participant_id: int | None = None  # a guest's participant (who has no user)
 
 
 def ticket_ttl_seconds() -> int:
     return int(getattr(settings, "VIDEO_TICKET_TTL_SECONDS", DEFAULT_TICKET_TTL_SECONDS))
 
 
-def ticket_issue(*, user_id: int, room_id: str, now: datetime, ttl_seconds: int | None = None) -> str:
-    """A signed ticket for ``user_id`` into ``room_id``, valid ``ttl_seconds`` after UTC-aware ``now``."""
+def ticket_issue(
+    *,
+    user_id: int | None,
+    room_id: str,
+    now: datetime,
+    ttl_seconds: int | None = None,
+    participant_id: int | None = None,
+) -> str:
+    """A signed ticket for ``user_id`` (or, for a guest, ``participant_id``) into ``room_id``.
+
+    Valid ``ttl_seconds`` after UTC-aware ``now``.
+    """
     ttl = ticket_ttl_seconds() if ttl_seconds is None else ttl_seconds
-    payload = {"u": user_id, "r": room_id, "exp": int(now.timestamp()) + ttl}
+    payload = {"r": room_id, "exp": int(now.timestamp()) + ttl}
+    if user_id is not None:
+        payload["u"] = user_id
+    else:
+        payload["p"] = participant_id
     return signing.dumps(payload, salt=TICKET_SALT, compress=False)
 
 
@@ -60,14 +75,64 @@ def ticket_verify(ticket: object, *, room_id: str, now: datetime) -> Ticket:
         raise TicketInvalid("bad signature") from None
     if not isinstance(payload, dict):
         raise TicketInvalid("bad payload")
-    user_id, ticket_room, expires = payload.get("u"), payload.get("r"), payload.get("exp")
-    if not isinstance(user_id, int) or not isinstance(expires, int) or not isinstance(ticket_room, str):
+    user_id, participant_id = payload.get("u"), payload.get("p")
+    ticket_room, expires = payload.get("r"), payload.get("exp")
+    if not isinstance(user_id, int) and not isinstance(participant_id, int):
+        raise TicketInvalid("bad payload")
+    if not isinstance(expires, int) or not isinstance(ticket_room, str):
         raise TicketInvalid("bad payload")
     if not hmac.compare_digest(ticket_room, room_id):
         raise TicketInvalid("another room")
     if now.timestamp() >= expires:
         raise TicketInvalid("expired")
-    return Ticket(user_id=user_id, room_id=ticket_room, expires=expires)
+    if isinstance(user_id, int):
+        return Ticket(user_id=user_id, room_id=ticket_room, expires=expires)
+    return Ticket(user_id=None, room_id=ticket_room, expires=expires, participant_id=participant_id)
+
+
+# --- guest invites ------------------------------------------------------------------
+
+INVITE_SALT = "lexmeet.video.invite"
+
+
+class InviteInvalid(Exception):
+    """Not a genuine invite of this room; the caller answers the same for every reason."""
+
+
+@dataclass(frozen=True)
+class Invite:
+    participant_id: int
+    room_id: str
+    nonce: str
+
+
+def invite_issue(*, participant_id: int, room_id: str, nonce: str) -> str:
+    """The token of a guest's invite link: signed, bound to the room and to one guest participant.
+
+    It carries no expiry of its own: it works while the room does (until it ends, closes at
+    its end plus grace, or its appointment is cancelled), which the server checks on use,
+    so a reschedule moves it too. ``nonce`` is the participant's ``invite_nonce``: a new one
+    (a re-sent invite) makes older links worthless; a kick revokes the participant itself.
+    """
+    return signing.dumps({"p": participant_id, "r": room_id, "n": nonce}, salt=INVITE_SALT, compress=False)
+
+
+def invite_verify(token: object, *, room_id: str) -> Invite:
+    """The invite's claims if ``token`` is genuine and names ``room_id``; :class:`InviteInvalid` otherwise."""
+    if not isinstance(token, str) or not token or len(token) > 512:
+        raise InviteInvalid("no token")
+    try:
+        payload = signing.loads(token, salt=INVITE_SALT)
+    except signing.BadSignature:
+        raise InviteInvalid("bad signature") from None
+    if not isinstance(payload, dict):
+        raise InviteInvalid("bad payload")
+    participant_id, invite_room, nonce = payload.get("p"), payload.get("r"), payload.get("n")
+    if not isinstance(participant_id, int) or not isinstance(invite_room, str) or not isinstance(nonce, str):
+        raise InviteInvalid("bad payload")
+    if not hmac.compare_digest(invite_room, room_id):
+        raise InviteInvalid("another room")
+    return Invite(participant_id=participant_id, room_id=invite_room, nonce=nonce)
 
 
 def turn_credentials(*, participant_id: int, expires_at: datetime, secret: str) -> tuple[str, str]:

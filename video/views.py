@@ -2,7 +2,7 @@
 
 from django.contrib.auth.views import redirect_to_login
 from django.middleware.csrf import get_token
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +20,8 @@ TEXTS = {
     "lobby": _("Please wait: the host will let you in shortly."),
     "reconnecting": _("Connection lost, reconnecting…"),
     "ended": _("This session has ended."),
+    "cancelled": _("This appointment was cancelled."),
+    "rescheduled": _("This appointment was moved to another time. Join again then."),
     "kicked": _("The host removed you from this room."),
     "replaced": _("This room is open in another tab or window."),
     "left": _("You left the room."),
@@ -58,12 +60,36 @@ RECORDING_TEXTS = {
 }
 
 
-def room_page(request, room_id):
-    """Participants only: 404 for a missing room or a stranger, 403 once removed, login first."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
+def guest_join(request, room_id, token):
+    """The link of a guest invite: remember the guest in this browser's session, then open the room page.
+
+    404 for a link that is not genuine, is for another room or was replaced by a newer invite;
+    403 once the host removed the guest; 410 once the room is over (the link expires with it).
+    The redirect drops the token from the address bar (and from any Referer the room page sends).
+    """
     try:
-        participant = services.room_get_for_user(user=request.user, room_id=room_id)
+        participant = services.guest_participant_get(room_id=room_id, token=token)
+    except NotFound:
+        return render(request, "404.html", status=404)
+    except services.ParticipantRemoved as exc:
+        return render(request, "video/removed.html", {"message": exc.message}, status=403)
+    except services.RoomEnded as exc:
+        return render(request, "video/removed.html", {"message": exc.message}, status=410)
+    services.guest_session_remember(session=request.session, participant=participant)
+    return redirect("room", room_id=room_id)
+
+
+def room_page(request, room_id):
+    """Participants only: 404 for a missing room or a stranger, 403 once removed, login first.
+
+    A browser that opened the room through a guest invite link sees it as that guest.
+    """
+    try:
+        participant = services.guest_participant_from_session(session=request.session, room_id=room_id)
+        if participant is None:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            participant = services.room_get_for_user(user=request.user, room_id=room_id)
     except NotFound:
         return render(request, "404.html", status=404)
     except services.ParticipantRemoved as exc:
@@ -75,12 +101,12 @@ def room_page(request, room_id):
         "room_id": room.room_id,
         "peer_id": participant.peer_id,
         "role": participant.role,
-        "name": request.user.full_name,
+        "name": participant.display_name,
         "state": state,
         "opens_at": iso_utc(room.opens_at),
         "closes_at": iso_utc(room.closes_at),
         "ws_url": ws_url(request, room.room_id),
-        "lobby": room.lobby_enabled and not participant.admitted,
+        "lobby": participant.waits_in_lobby,
     }
     if state in (RoomState.OPEN, RoomState.SCHEDULED):
         config["ice_servers"] = services.room_join_info(participant=participant, now=now)["ice_servers"]

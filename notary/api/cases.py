@@ -8,8 +8,9 @@ from django.http import FileResponse
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone as dj_timezone
+from drf_spectacular.plumbing import build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.permissions import AllowAny
@@ -63,6 +64,9 @@ class StrictMultiPartParser(parsers.MultiPartParser):
 
 
 # --- output ------------------------------------------------------------------------------
+
+# A JSON array of objects, for list answers built as dicts (the OpenAPI schema would otherwise say "object").
+LIST_OF_OBJECTS = OpenApiResponse(response=build_array_type(build_basic_type(OpenApiTypes.OBJECT)))
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -190,7 +194,7 @@ class CaseCreateInput(serializers.Serializer):
 
 
 class CaseListCreateApi(APIView):
-    @extend_schema(operation_id="notary_cases_list", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(operation_id="notary_cases_list", responses={200: LIST_OF_OBJECTS})
     def get(self, request):
         now = dj_timezone.now()
         return Response([case_data(c, now=now) for c in selectors.case_list_for_user(user=request.user)])

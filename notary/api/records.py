@@ -20,14 +20,14 @@ from accounts.api import TimezoneField
 from config.errors import Forbidden, NotFound
 from config.throttles import PostOnlyThrottle
 from scheduling import selectors as scheduling_selectors
-from scheduling.api import iso_in, iso_utc
+from scheduling.api import StrictDateField, iso_in, iso_utc
 from scheduling.slots import booker_day_bounds
 
 from .. import host_sites, recordings, selectors, services, workflow
 from ..audit import JOURNAL_FIELDS, audit_append
 from ..certificates import certificate_path, journal_pdf
 from ..models import Certificate, HostSite
-from .cases import StrictMultiPartParser, _iso
+from .cases import LIST_OF_OBJECTS, StrictMultiPartParser, _iso
 
 # --- certificate and journal ---------------------------------------------------------------
 
@@ -79,7 +79,7 @@ def journal_row(entry) -> dict:
 class CaseJournalApi(APIView):
     """The case's journal entries (the office's notaries only; the applicant gets 403)."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: LIST_OF_OBJECTS})
     def get(self, request, case_id):
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
         if services.case_role(case, request.user) != workflow.NOTARY:
@@ -151,8 +151,9 @@ class JournalCsvApi(APIView):
 class HostSiteSlotQuery(serializers.Serializer):
     provider = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     service = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    start = serializers.DateField(input_formats=["%Y-%m-%d"])
-    end = serializers.DateField(input_formats=["%Y-%m-%d"])
+    # Between 1971 and 2199 like the provider's slots: a day at either end of datetime's range overflows.
+    start = StrictDateField()
+    end = StrictDateField()
     tz = TimezoneField(max_length=64, required=False)
 
     def validate(self, attrs):
@@ -164,7 +165,7 @@ class HostSiteSlotQuery(serializers.Serializer):
 class HostSiteListApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: LIST_OF_OBJECTS})
     def get(self, request):
         sites = HostSite.objects.select_related("organization").order_by("organization__name")
         return Response(

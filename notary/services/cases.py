@@ -222,8 +222,12 @@ def case_booking_prepare(
     Where the matter or its jurisdiction requires a host site (consulate model),
     ``host_site`` is required (``InvalidInput`` 400); the hook moves the case to
     ``scheduled``, holds the host site (``host_sites.host_site_book``) and adds
-    the site's consular officer as a participant.
+    the site's consular officer as a participant of the case and of the video room
+    (a guest with an invite link emailed to ``HostSite.consular_officer_email``).
     """
+    from video.models import ParticipantRole
+    from video.services import participant_invite_guest
+
     from ..host_sites import host_site_book, host_site_get
 
     case = case_booking_check(client=client, case_id=case_id, provider=provider)
@@ -238,11 +242,19 @@ def case_booking_prepare(
         case_schedule(case=case, appointment=appointment)
         if site is not None:
             host_site_book(site=site, appointment=appointment)
+            officer = site.consular_officer_name or f"Consular officer, {site.organization.name}"
             CaseParticipant.objects.create(
-                case=case,
-                role=CaseParticipant.Role.CONSULAR_OFFICER,
-                full_name=site.consular_officer_name or f"Consular officer, {site.organization.name}",
-                added_at=dj_timezone.now(),
+                case=case, role=CaseParticipant.Role.CONSULAR_OFFICER, full_name=officer, added_at=dj_timezone.now()
+            )
+            # The officer sits with the applicant and witnesses the act: a participant of the session's
+            # video room with their own invite link (emailed to the site's officer address), admitted
+            # through the lobby like everyone but the notary.
+            participant_invite_guest(
+                room=appointment.room,
+                by=None,
+                name=officer,
+                email=site.consular_officer_email,
+                role=ParticipantRole.CONSULAR_OFFICER,
             )
 
     return hook

@@ -359,8 +359,8 @@
     kicked() {
       finish(T.kicked);
     },
-    "room-ended"() {
-      finish(T.ended);
+    "room-ended"(m) {
+      finish({ cancelled: T.cancelled, rescheduled: T.rescheduled }[m.reason] || T.ended);
     },
     error(m) {
       if (m.code === "replaced") finish(T.replaced);

@@ -44,24 +44,45 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
+_SHARED: dict = {"users": 0}
+
+
+def browser_acquire():
+    """The session's one Chromium (Playwright's sync API allows one per thread); counted, see ``browser_release``.
+
+    tests/browser and tests/e2e each have a session ``browser`` fixture; both share this one.
+    """
+    if _SHARED["users"] == 0:
+        # Playwright's sync API runs an event loop in this thread; the ORM calls our
+        # tests make between page actions are still plain synchronous calls.
+        _SHARED["previous"] = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        from playwright.sync_api import sync_playwright
+
+        _SHARED["playwright"] = sync_playwright().start()
+        _SHARED["browser"] = _SHARED["playwright"].chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    _SHARED["users"] += 1
+    return _SHARED["browser"]
+
+
+def browser_release() -> None:
+    _SHARED["users"] -= 1
+    if _SHARED["users"] == 0:
+        try:
+            _SHARED.pop("browser").close()
+            _SHARED.pop("playwright").stop()
+        finally:
+            previous = _SHARED.pop("previous")
+            if previous is None:
+                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+            else:
+                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
 @pytest.fixture(scope="session")
 def browser():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls our
-    # tests make between page actions are still plain synchronous calls.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    yield browser_acquire()
+    browser_release()
 
 
 @pytest.fixture
@@ -114,6 +135,7 @@ def watch_page(page) -> list[str]:
     page.add_init_script(CSP_RECORDER)
     page.on("console", lambda msg: problems.append(f"console: {msg.text}") if msg.type == "error" else None)
     page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
+    page.on("response", lambda r: problems.append(f"response: {r.status} {r.url}") if r.status >= 400 else None)
     return problems
 
 

@@ -1,13 +1,19 @@
 """Host sites (consulate model): slots are the intersection of the notary's and the site's hours; booking holds both."""
 
+import re
+
 import pytest
 import time_machine
+from django.conf import settings
+from django.core import mail
+from django.test import Client
 
 from notary.models import CaseParticipant, HostSite, HostSiteBooking, MatterType
 from scheduling.models import Appointment, Organization
 from tests.conftest import client_for
 from tests.factories import make_user
 from tests.notary.conftest import BOOKED_AT, SLOT, _notary, act, book, submitted_case
+from video.models import Participant
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +27,7 @@ def consulate(db):
         organization=org,
         weekly=[{"weekday": d, "start": "18:00", "end": "22:00"} for d in range(1, 8)],
         consular_officer_name="Consul Wang",
+        consular_officer_email="consul.wang@example.com",
     )
 
 
@@ -87,3 +94,63 @@ def test_a_matter_that_requires_a_host_site_refuses_the_direct_model(
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["host_site"]
     assert Appointment.objects.count() == 0
+
+
+@pytest.mark.parametrize("start,end", [("0001-01-01", "0001-01-02"), ("9999-12-30", "9999-12-31")])
+def test_host_site_slots_for_days_at_the_ends_of_the_calendar_answer_400_not_500(
+    api, consulate, notary, notary_service, start, end
+):
+    """Found by fuzzing: the day after 9999-12-31 overflowed (a 500); the range is 1971-2199 as for a provider's slots."""
+    response = api.get(
+        f"/api/v1/notary/host-sites/{consulate.pk}/slots/",
+        {"provider": notary.pk, "service": notary_service.pk, "start": start, "end": end},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert set(response.json()["error"]["fields"]) == {"start", "end"}
+
+
+@time_machine.travel(BOOKED_AT, tick=False)
+def test_the_consular_officer_is_a_guest_of_the_video_room_with_their_own_link(
+    as_applicant, as_notary, office, notary, notary_service, consulate, django_capture_on_commit_callbacks
+):
+    case_id = submitted_case(as_applicant, office)
+    act(as_notary, case_id, "accept")
+    with django_capture_on_commit_callbacks(execute=True):
+        booked = book(as_applicant, notary, notary_service, SLOT, case_id, host_site=consulate.pk)
+    assert booked.status_code == 201, booked.json()
+    room_id = booked.json()["room_id"]
+    officer = Participant.objects.get(room__room_id=room_id, role="consular_officer")
+    assert (officer.user_id, officer.guest_name, officer.guest_email, officer.admitted) == (
+        None,
+        "Consul Wang",
+        "consul.wang@example.com",
+        False,  # through the lobby: the notary admits them
+    )
+    invites = [m for m in mail.outbox if m.to == ["consul.wang@example.com"]]
+    assert len(invites) == 1
+    assert invites[0].subject == "Invitation to a video session"
+    assert "as consular officer" in invites[0].body
+    assert "When: 2026-01-06 01:00 to 01:45 (UTC)" in invites[0].body
+    link = re.search(re.escape(settings.SITE_URL) + r"(/rooms/[^/]+/join/([^/\s]+)/)", invites[0].body)
+    assert link is not None, invites[0].body
+
+    # Their own ticket, with the invite as the credential (no account).
+    answer = Client().post(
+        f"/api/v1/rooms/{room_id}/guest/", {"invite": link.group(2)}, content_type="application/json"
+    )
+    assert answer.status_code == 200, answer.json()
+    assert (answer.json()["role"], answer.json()["peer_id"], answer.json()["lobby"]) == (
+        "consular_officer",
+        str(officer.pk),
+        True,
+    )
+    assert answer.json()["ticket"]
+    # In a browser: the link opens the room page as the officer.
+    browser = Client()
+    opened = browser.get(link.group(1))
+    assert (opened.status_code, opened["Location"]) == (302, f"/rooms/{room_id}/")
+    page = browser.get(f"/rooms/{room_id}/")
+    assert page.status_code == 200
+    assert page.context["config"]["name"] == "Consul Wang"
+    assert page.context["config"]["role"] == "consular_officer"

@@ -167,6 +167,7 @@ def test_host_invites_an_interpreter_within_the_limit(fixed_room):
         "peer_id": str(participant.pk),
         "email": "interpreter@example.com",
         "role": "interpreter",
+        "guest": False,
     }
     assert participant.role == ParticipantRole.INTERPRETER
     make_user("witness@example.com")
