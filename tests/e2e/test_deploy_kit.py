@@ -119,3 +119,44 @@ def test_redis_channel_layer_socket_outlasts_the_blocking_receive():
 
     layer = get_channel_layer()
     assert layer.hosts[0]["socket_timeout"] > layer.brpop_timeout + 10
+
+
+def test_access_logs_never_carry_feed_invite_or_reset_tokens(tmp_path):
+    """nginx logs capability paths with the token replaced; Daphne's own access log is off in the unit."""
+    unit = (KIT / "systemd" / "lexmeet-daphne@.service").read_text()
+    assert "--access-log /dev/null" in unit and "--access-log -" not in unit
+    assert "access_log /var/log/nginx/lexmeet.access.log lexmeet;" in (DEPLOY / "lexmeet.conf").read_text()
+    if not nginx_available():
+        pytest.skip(f"nginx: {NGINX} is missing (apt-get install nginx)")
+    import httpx
+
+    from tests.video.live import free_port
+
+    port = free_port()
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n include {DEPLOY / 'lexmeet-http.conf'};\n"
+        f" server {{ listen 127.0.0.1:{port}; access_log {tmp_path}/access.log lexmeet;\n"
+        f"   location / {{ return 200 'ok'; }} }}\n}}\n"
+    )
+    command = [NGINX, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(tmp_path / "nginx.conf")]
+    subprocess.run(command, check=True, timeout=30)
+    try:
+        for path in (
+            "/calendar/FEEDSECRET123.ics",
+            "/rooms/ROOMID42/join/INVITESECRET456/",
+            "/accounts/reset/MQ/RESETSECRET789/",
+            "/providers/7/?tz=America/New_York",
+        ):
+            assert httpx.get(f"http://127.0.0.1:{port}{path}").status_code == 200
+    finally:
+        subprocess.run([*command, "-s", "stop"], timeout=30)
+    log = (tmp_path / "access.log").read_text()
+    for secret in ("FEEDSECRET123", "ROOMID42", "INVITESECRET456", "RESETSECRET789", "America/New_York"):
+        assert secret not in log
+    assert [line.split('"')[1] for line in log.splitlines()] == [
+        "GET /calendar/[redacted].ics HTTP/1.1",
+        "GET /rooms/[redacted]/join/[redacted]/ HTTP/1.1",
+        "GET /accounts/reset/[redacted]/ HTTP/1.1",
+        "GET /providers/7/ HTTP/1.1",
+    ]

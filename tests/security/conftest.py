@@ -166,6 +166,7 @@ def world(db, settings, tmp_path):
             "appointment-reschedule": {"start": LAWYER_OTHER_SLOT},
             "appointment-reschedule-page": {"start": LAWYER_OTHER_SLOT},
             "room-invite": {"email": "other.client@example.com", "role": "interpreter"},
+            "room-guest": {"invite": "not-a-genuine-invite"},  # the guests tests use real ones (tests/video)
             "notary-case-request-info": {"message": "Please send a clearer scan."},
             "notary-case-reject": {"reason_code": reason("refusal"), "note": "matrix"},
             "notary-case-terminate": {"reason_code": reason("termination"), "note": "matrix"},

@@ -26,6 +26,7 @@ from django.urls import reverse
 
 from notary.models import Case
 from scheduling.models import Appointment
+from tests.factories import sign_in
 from tests.notary.conftest import PDF, WEBM_NEXT
 
 from .conftest import ROLES, World
@@ -95,7 +96,7 @@ def _clients(world: World) -> dict[str, Client]:
     for role in ROLES:
         client = Client(raise_request_exception=False)
         if world.users[role] is not None:
-            client.force_login(world.users[role])
+            sign_in(client, world.users[role])  # notaries and staff with their second factor
         clients[role] = client
     # Logging in changes last_login, which invalidates reset tokens made before.
     client_user = type(world.users["client"]).objects.get(pk=world.users["client"].pk)

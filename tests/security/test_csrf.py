@@ -3,8 +3,9 @@
 Routes come from the URL conf (a new route cannot escape): each is POSTed, and the
 API's PUT/PATCH/DELETE too, by a browser that holds a signed-in (OTP-verified) staff
 session and the CSRF cookie but sends no token. Pages also refuse anonymous writes
-(sign-in, sign-up, password reset, language). Only two endpoints take no session at
-all, so CSRF does not apply: register and token (``authentication_classes = []``).
+(sign-in, sign-up, password reset, language). Only three endpoints take no session at
+all, so CSRF does not apply: register, token and a guest's invite exchange, whose invite
+token is the credential (``authentication_classes = []``).
 """
 
 import re
@@ -18,7 +19,7 @@ from tests.factories import make_user, sign_in
 
 pytestmark = pytest.mark.django_db
 
-SESSIONLESS = {"/api/v1/auth/register/", "/api/v1/auth/token/"}
+SESSIONLESS = {"/api/v1/auth/register/", "/api/v1/auth/token/", "/api/v1/rooms/1/guest/"}
 ADMIN = ["/admin/", "/admin/login/", "/admin/logout/", "/admin/accounts/user/1/change/", "/admin/password_change/"]
 
 
