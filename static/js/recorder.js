@@ -8,6 +8,10 @@
 // - Chunks are uploaded in order, one at a time, each retried until the server takes it
 //   (409 chunk_exists means an earlier attempt got through). 409 invalid_transition means
 //   the case left the session (notarized or terminated): recording stops there.
+// - The first chunk of a recorder holds the whole WebM (EBML) header, which the server checks:
+//   Chromium cuts its first blob at the timeslice even mid-header (on a loaded machine whose
+//   first encoded frame comes later than `chunk_ms` after start(), that blob is the single byte
+//   1A), so the recorder's blobs are joined until the first chunk has HEAD_BYTES or it stops.
 // - Hang up, kick or room end (room.js's "lexmeet:room-finished") stops the recorder and
 //   uploads the last chunk.
 "use strict";
@@ -19,6 +23,7 @@
   const T = cfg.texts;
   const FPS = 15;
   const POLL_MS = 2000;
+  const HEAD_BYTES = 1024; // the EBML header and the Segment's Info and Tracks take a few hundred
   const statusEl = $("recording-status");
 
   const rec = {
@@ -259,8 +264,15 @@
         audioBitsPerSecond: 64_000,
       });
       rec.recorder = recorder;
+      let head = []; // blobs of this recorder's first chunk, joined until it holds the header
       recorder.ondataavailable = ({ data }) => {
         if (!data || !data.size) return;
+        if (head) {
+          head.push(data);
+          data = new Blob(head, { type: data.type });
+          if (data.size < HEAD_BYTES && recorder.state !== "inactive") return; // inactive: the last one
+          head = null;
+        }
         rec.queue.push({ index: rec.next, blob: data });
         rec.next += 1;
         pump();
