@@ -214,6 +214,9 @@ AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
 # Two-factor authentication (django-otp, TOTP) for notaries and staff (accounts/otp.py).
 # A wrong code makes the next try wait 1, 2, 4, 8 ... seconds (per device).
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Lexmeet")
+# The admin never shows a device's secret key or its QR code (django-otp's config/qrcode views answer 403;
+# without this they needed the qrcode package and answered 500). Enrolment is the user's own page.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 OTP_TOTP_THROTTLE_FACTOR = int(os.environ.get("OTP_TOTP_THROTTLE_FACTOR", "1"))
 
 # --- i18n / time ----------------------------------------------------------
