@@ -157,9 +157,11 @@ if REDIS_URL:
             # messages per channel; a negotiation burst must never hit that.
             # The socket timeout must outlast channels_redis' 5 s blocking BZPOPMIN: redis-py
             # 8 defaults it to 5 s, so an idle socket's receive raised TimeoutError and
-            # killed the consumer (found by tests/e2e on two Daphne processes).
+            # killed the consumer (found by tests/e2e on two Daphne processes). It is also how
+            # long a join can hang on a connection a Redis restart left dead (tests/faults:
+            # 30 s made the rejoin after a restart miss its 30 s), so just above the 15 s margin.
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 16, "socket_connect_timeout": 5}],
                 "capacity": 1500,
                 "expiry": 30,
             },

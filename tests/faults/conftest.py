@@ -15,6 +15,7 @@ from video.tickets import ticket_issue
 websockets = pytest.importorskip("websockets")
 
 TIMEOUT = 30  # seconds for any one expected event; generous, the machine is shared
+REJOIN_TIMEOUT = 60  # a rejoin after a restart may first hang on a dead layer connection (socket_timeout 16 s)
 START_TIMEOUT = 120  # seconds for a Daphne process to answer /healthz on a loaded 2-core machine
 
 
@@ -78,7 +79,7 @@ class Peer:
         self.reader = asyncio.ensure_future(self._read())
         return first
 
-    async def join_retrying(self, urls: list[str], *, within: float = TIMEOUT) -> tuple[dict, list]:
+    async def join_retrying(self, urls: list[str], *, within: float = REJOIN_TIMEOUT) -> tuple[dict, list]:
         """Join through the first of ``urls`` that lets us in, retrying every 0.25 s; ``(joined, refusals)``."""
         refusals = []
         deadline = time.monotonic() + within
