@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
 
 from tests.factories import PASSWORD, make_otp_device, make_user, otp_code, session_key_for, sign_in
 
@@ -138,7 +139,21 @@ def test_demo_notaries_and_staff_get_the_published_demo_secret_and_demo_otp_prin
     from accounts.otp import DEMO_OTP_KEY
 
     settings.DEBUG = True
-    call_command("seed_demo", stdout=io.StringIO())
+    make_user("notary.li@demo.lexmeet.local", role="notary", password=None)  # with a token, from before OTP
+    seeded = io.StringIO()
+    call_command("seed_demo", stdout=seeded)
+    # No API token that skips the second factor: none printed for notaries and staff, an old one deleted.
+    assert sorted(Token.objects.values_list("user__email", flat=True)) == [
+        "client.berlin@demo.lexmeet.local",
+        "client.elderly@demo.lexmeet.local",
+        "client.ny@demo.lexmeet.local",
+        "lawyer.chen@demo.lexmeet.local",
+        "lawyer.wang@demo.lexmeet.local",
+        "lawyer.zhao@demo.lexmeet.local",
+    ]
+    for line in seeded.getvalue().splitlines():
+        if "notary." in line or "staff@" in line:
+            assert "token (sign in with otp)" in line, line
     enrolled = sorted(TOTPDevice.objects.filter(key=DEMO_OTP_KEY, confirmed=True).values_list("user__email", flat=True))
     assert enrolled == ["notary.li@demo.lexmeet.local", "notary.sun@demo.lexmeet.local", "staff@demo.lexmeet.local"]
     with time_machine.travel("2026-11-29T10:00:00Z", tick=False):

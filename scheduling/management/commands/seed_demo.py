@@ -13,6 +13,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from accounts.models import LegalAidGroup, Role, User
+from accounts.otp import otp_demo_device_ensure, user_requires_otp
 from scheduling.models import AvailabilityOverride, AvailabilityRule, Organization, Provider, ServiceType
 
 SHANGHAI = "Asia/Shanghai"
@@ -91,8 +92,13 @@ class Command(BaseCommand):
             self._seed(password)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Every demo account's password: {password}"))
         for user in User.objects.filter(email__endswith="@demo.lexmeet.local").order_by("role", "email"):
-            token = Token.objects.get_or_create(user=user)[0].key
             extra = f" provider id {user.provider.pk}" if hasattr(user, "provider") else ""
+            if user_requires_otp(user):
+                # No token that skips the second factor: POST /api/v1/auth/token/ with `otp` issues one.
+                Token.objects.filter(user=user).delete()
+                token = "(sign in with otp)"
+            else:
+                token = Token.objects.get_or_create(user=user)[0].key
             self.stdout.write(f"  {user.role:7} {user.email:38} {user.timezone:17} token {token}{extra}")
         self.stdout.write(
             "Notaries and staff sign in with a second factor: the current code is"
@@ -186,8 +192,6 @@ class Command(BaseCommand):
             is_staff=True,
             is_superuser=True,
         )
-        from accounts.otp import otp_demo_device_ensure, user_requires_otp
-
         for user in User.objects.filter(email__endswith="@demo.lexmeet.local"):
             if user_requires_otp(user):  # notaries and staff: the published demo secret (demo_otp prints codes)
                 otp_demo_device_ensure(user=user)
