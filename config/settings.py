@@ -282,6 +282,8 @@ THROTTLE_RATES = {
     "upload": os.environ.get("THROTTLE_UPLOAD", "120/hour"),
     # The notary's page sends a recording chunk every 4 s (15/minute) plus retries.
     "recording": os.environ.get("THROTTLE_RECORDING", "60/minute"),
+    # CSP violation reports, per client address: a broken page reports on each load, not more.
+    "csp_report": os.environ.get("THROTTLE_CSP_REPORT", "120/minute"),
 }
 
 # --- REST framework ---------------------------------------------------------
@@ -343,7 +345,8 @@ if not DEBUG and not TESTING:
 # Content Security Policy (django-csp): scripts and styles only from our own static
 # files (no inline code anywhere in templates/), WebSocket signaling to this origin
 # ('self' covers ws:/wss: of the same host, CSP Level 3), camera and remote streams
-# as blob:/mediastream: media, no framing, no plugins. CSP_REPORT_URI adds report-uri.
+# as blob:/mediastream: media, no framing, no plugins; violations reported to /csp-report/.
+_CSP_REPORT_URI = os.environ.get("CSP_REPORT_URI", "/csp-report/")
 _WS_ORIGIN = SITE_URL.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -359,7 +362,8 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [NONE],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
-        **({"report-uri": os.environ["CSP_REPORT_URI"]} if os.environ.get("CSP_REPORT_URI") else {}),
+        # Violations are logged by config/csp_reports.py; CSP_REPORT_URI sends them elsewhere ("" for none).
+        **({"report-uri": _CSP_REPORT_URI} if _CSP_REPORT_URI else {}),
     }
 }
 # Browser features: camera and microphone for our own pages (the video room), nothing else.

@@ -8,7 +8,8 @@ with ``Retry-After`` (seconds) from the API, and the 429 page (same header) from
 
 Scopes: ``login`` (password sign-in, API and page, per client address), ``register``
 (sign-up, per address), ``booking`` (book and reschedule, per user), ``upload``
-(case documents, per user), ``recording`` (session recording chunks, per user).
+(case documents, per user), ``recording`` (session recording chunks, per user),
+``csp_report`` (browsers' CSP violation reports, per address).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from scheduling.calendar_api import calendar_feed
 from video import views as video_views
 
 from . import views
+from .csp_reports import csp_report
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -33,6 +34,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("csp-report/", csp_report, name="csp-report"),
     # Browsers ask for /favicon.ico on pages without an icon link (the admin): no 404 in their consoles.
     path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
     path("admin/", admin.site.urls),

@@ -113,3 +113,26 @@ def test_notary_enrols_a_second_factor_and_staff_reaches_the_admin_without_csp_v
     assert (
         visit_all(admin, base, ["/admin/", "/admin/accounts/user/", f"/admin/accounts/user/{staff.pk}/change/"]) == {}
     )
+
+
+def test_a_violation_in_chromium_is_reported_to_the_server_and_logged(live_server, new_page, caplog):
+    """A real browser's report (``report-uri``) reaches /csp-report/ and becomes one log line, without the query."""
+    import logging
+    import time
+
+    page = new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next=/appointments/")
+    with caplog.at_level(logging.WARNING, logger="lexmeet.csp"):
+        page.evaluate(
+            "() => { const s = document.createElement('script'); s.textContent = 'window.injected = 1';"
+            " document.body.appendChild(s); }"
+        )
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not [r for r in caplog.records if r.name == "lexmeet.csp"]:
+            time.sleep(0.1)
+    assert page.evaluate("() => window.injected") is None  # blocked, not run
+    lines = [r.getMessage() for r in caplog.records if r.name == "lexmeet.csp"]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(
+        "csp violation: directive=script-src-elem disposition=enforce blocked=inline page=/accounts/login/ "
+    ), lines[0]

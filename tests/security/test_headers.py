@@ -18,6 +18,7 @@ POLICY = {
     "base-uri": "'none'",
     "form-action": "'self'",
     "frame-ancestors": "'none'",
+    "report-uri": "/csp-report/",
 }
 
 

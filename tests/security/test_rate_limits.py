@@ -38,6 +38,7 @@ def test_default_rates_are_generous(settings):
         "booking": "60/minute",
         "upload": "120/hour",
         "recording": "60/minute",
+        "csp_report": "120/minute",
     }
 
 
