@@ -17,6 +17,7 @@ tag; received = distinct tags that reached the right peer), lost (must be 0), du
 to negotiate (offer sent -> both ends have every frame) p50/p99, with the join time.
 
 Usage: ``.venv/bin/python bench/load_signaling.py [--rooms 200] [--candidates 8] [--json FILE]``
+(``BENCH_KEEP=1`` keeps the Daphne logs and prints where).
 """
 
 from __future__ import annotations
@@ -299,7 +300,10 @@ def main() -> int:
         for server in servers:
             server.stop()
         redis.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if os.environ.get("BENCH_KEEP"):
+            print(f"logs kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
     print_table(lines)
     if args.json:
         Path(args.json).write_text(json.dumps([{"label": label, **r} for label, r in lines], indent=2))

@@ -152,7 +152,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels_redis with a pool that queues past 100 connections (config/layers.py).
+            "BACKEND": "config.layers.RedisChannelLayer",
             # channels_redis drops silently past `capacity` (default 100) queued
             # messages per channel; a negotiation burst must never hit that.
             # The socket timeout must outlast channels_redis' 5 s blocking BZPOPMIN: redis-py
