@@ -232,6 +232,29 @@ def room_join_info(*, participant: Participant, now: datetime | None = None) -> 
     }
 
 
+def _invite_role_check(*, room: Room, role: str) -> None:
+    """``role`` may be invited to ``room``: an invitable role that no registered policy refuses."""
+    if role not in INVITABLE_ROLES:
+        raise Forbidden("Only an interpreter, a witness or a consular officer can be invited.")
+    for policy in INVITE_POLICIES:
+        refusal = policy(appointment=room.appointment, role=role)
+        if refusal:
+            raise ParticipantNotAllowed(refusal)
+
+
+def _invite_room_lock(*, room: Room, by: User | None, now: datetime) -> Room:
+    """The room, locked (inside a transaction), once ``by`` is its host (``None``: the system) and it is not over."""
+    room = Room.objects.select_for_update().select_related("appointment").get(pk=room.pk)
+    if (
+        by is not None
+        and not room.participants.filter(user=by, role=ParticipantRole.HOST, revoked_at__isnull=True).exists()
+    ):
+        raise Forbidden("Only the host invites people.")
+    if room.state_at(now) in (RoomState.ENDED, RoomState.CLOSED, RoomState.CANCELLED):
+        raise RoomEnded()
+    return room
+
+
 def participant_invite(*, room: Room, by: User, user: User, role: str) -> Participant:
     """The host invites ``user`` as interpreter, witness or consular officer.
 
@@ -241,18 +264,9 @@ def participant_invite(*, room: Room, by: User, user: User, role: str) -> Partic
     past the room's participant limit, ``RoomEnded`` (409).
     Inviting someone already in the room returns their participation unchanged.
     """
-    if role not in INVITABLE_ROLES:
-        raise Forbidden("Only an interpreter, a witness or a consular officer can be invited.")
-    for policy in INVITE_POLICIES:
-        refusal = policy(appointment=room.appointment, role=role)
-        if refusal:
-            raise ParticipantNotAllowed(refusal)
+    _invite_role_check(room=room, role=role)
     with transaction.atomic():
-        room = Room.objects.select_for_update().select_related("appointment").get(pk=room.pk)
-        if not room.participants.filter(user=by, role=ParticipantRole.HOST, revoked_at__isnull=True).exists():
-            raise Forbidden("Only the host invites people.")
-        if room.state_at() in (RoomState.ENDED, RoomState.CLOSED, RoomState.CANCELLED):
-            raise RoomEnded()
+        room = _invite_room_lock(room=room, by=by, now=dj_timezone.now())
         existing = room.participants.filter(user=user).first()
         if existing is not None:
             return existing
@@ -282,21 +296,9 @@ def participant_invite_guest(
     email = (email or "").strip().lower()
     if not name:
         raise InvalidInput(fields={"name": ["Give the name the others will see."]})
-    if role not in INVITABLE_ROLES:
-        raise Forbidden("Only an interpreter, a witness or a consular officer can be invited.")
-    for policy in INVITE_POLICIES:
-        refusal = policy(appointment=room.appointment, role=role)
-        if refusal:
-            raise ParticipantNotAllowed(refusal)
+    _invite_role_check(room=room, role=role)
     with transaction.atomic():
-        room = Room.objects.select_for_update().select_related("appointment").get(pk=room.pk)
-        if (
-            by is not None
-            and not room.participants.filter(user=by, role=ParticipantRole.HOST, revoked_at__isnull=True).exists()
-        ):
-            raise Forbidden("Only the host invites people.")
-        if room.state_at(now) in (RoomState.ENDED, RoomState.CLOSED, RoomState.CANCELLED):
-            raise RoomEnded()
+        room = _invite_room_lock(room=room, by=by, now=now)
         participant = room.participants.filter(user__isnull=True, guest_email=email).first() if email else None
         if participant is not None:
             if participant.revoked_at is not None:
