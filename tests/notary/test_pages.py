@@ -204,3 +204,18 @@ def test_rejected_case_shows_the_reason_by_name(as_applicant, as_notary, office,
     assert act(as_notary, case_id, "reject", reason_code=reason.code, note="see file").status_code == 200
     html = browser(applicant).get(f"/notary/cases/{case_id}/").content.decode()
     assert f"Reason: {reason.label_zh} · {reason.label} see file" in text_of(html)
+
+
+def test_identity_lock_is_shown_in_the_viewers_zone_after_two_failures(
+    as_applicant, as_notary, office, notary, notary_service, applicant
+):
+    case_id, traveller = in_session_case(as_applicant, as_notary, office, notary, notary_service)
+    try:
+        failed = {**IDENTITY_PASS, "result": "fail"}
+        assert act(as_notary, case_id, "verify_identity", **failed).status_code == 200
+        assert act(as_notary, case_id, "verify_identity", **failed).status_code == 200
+        page = text_of(browser(applicant).get(f"/notary/cases/{case_id}/").content.decode())
+    finally:
+        traveller.stop()
+    # Two failures at 01:02Z lock the checks for 24 hours: until 01:02Z on the 7th, 20:02 on the 6th in New York.
+    assert "Identity: not verified (2 attempts; locked until Tuesday 6 January 2026, 20:02 (America/New_York)" in page
