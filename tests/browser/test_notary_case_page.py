@@ -4,7 +4,10 @@ The identity check is recorded through the page itself (static/js/notary.js post
 form's fields to the API), so the labels sit on the controls the API reads.
 """
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations, csp_violations, watch_page
@@ -18,6 +21,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_chinese_notary_records_an_identity_check_through_the_labelled_form(live_server, new_page, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.NOTARY_KEY_DIR = tmp_path / "keys"
+    # Transactional tests before this one flushed what migration 0002 loaded.
+    call_command("load_jurisdictions", stdout=StringIO())
     service = make_service(
         code="remote-notarization",
         provider_kind="notary",
