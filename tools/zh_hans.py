@@ -281,6 +281,30 @@ ZH = {
     "Confirm and continue": "确认并继续",
     "Continue": "继续",
     "Too many requests": "请求过于频繁",
+    # The "New case" page and booking a notarization from its case (journey steps 2 and 5).
+    "My notarization cases": "我的公证申请",
+    "A two-letter country code such as CN or US.": "请填写两个字母的国家代码，例如 CN 或 US。",
+    "Matter": "公证事项",
+    "Country where the certificate will be used": "公证书使用地国家",
+    "Country where you live": "您的居住国",
+    "Living there since": "在该国居住起始日期",
+    "Nationality": "国籍",
+    "What is it for?": "办理用途",
+    "Language of the case": "办理语言",
+    "A notarization session is booked from your accepted case: open the case's page and use its booking link.": "远程公证须针对已受理的公证申请预约：请打开该申请页面，使用其中的预约链接。",
+    "cancelled": "已取消",
+    "Book the session": "预约视频公证",
+    "Book the session with %(name)s": "预约 %(name)s 办理视频公证",
+    "New case": "新建公证申请",
+    "New notarization case": "新建公证申请",
+    "Tell the notary office what you need notarized. You add the documents on the case's page, then submit it; once the office accepts it, you book the video session.": "请告诉公证处您需要办理的公证事项。您可以在申请页面上传材料并提交；公证处受理后，即可预约视频公证。",
+    "Open the case": "创建申请",
+    "Back to my cases": "返回我的公证申请",
+    "Notarization case": "公证申请",
+    "Booking the session for case #%(number)s": "正在为第 %(number)s 号公证申请预约视频公证",
+    "Back to the case": "返回公证申请",
+    "A notarization session is booked for a case this office has accepted.": "视频公证须针对本公证处已受理的公证申请预约。",
+    "Book for case #%(number)s": "为第 %(number)s 号申请预约",
 }
 PLURALS = {
     "%(counter)s result": {0: "%(counter)s 个结果"},
@@ -301,7 +325,10 @@ def main() -> None:
         elif entry.msgid in ZH:
             entry.msgstr = ZH[entry.msgid]
         if "fuzzy" in entry.flags:
+            # makemessages' guess from a similar msgid ("My notarization cases" -> "远程公证"): never kept.
             entry.flags.remove("fuzzy")
+            if entry.msgid not in ZH and not entry.msgid_plural:
+                entry.msgstr = ""
         if not (entry.msgstr or entry.msgstr_plural.get(0)):
             missing.append(entry.msgid)
     po.save()
