@@ -95,7 +95,7 @@ def test_refusals_are_shown_on_the_form_never_a_500(applicant, office, changes, 
     assert response.status_code == 400
     html = response.content.decode()
     # The error list follows its own field.
-    block = re.search(rf'name="{field}".*?<ul class="errorlist" role="alert">(.*?)</ul>', html, re.S)
+    block = re.search(rf'name="{field}".*?<div role="alert"><ul class="errorlist">(.*?)</ul>', html, re.S)
     assert block and message in block.group(1), html
     assert not Case.objects.exists()
 
