@@ -232,3 +232,16 @@ def test_legal_consultation_booking_needs_no_case_and_ignores_one(applicant):
         f"/providers/{lawyer.pk}/book/", {"service": consultation.pk, "start": SLOT_UTC, "tz": "America/New_York"}
     )
     assert booked.status_code == 302 and Appointment.objects.get().provider == lawyer
+
+
+@time_machine.travel(BOOKED_AT, tick=False)
+def test_a_replayed_case_booking_returns_the_first_answer(accepted, as_applicant, notary, notary_service):
+    """The case is checked after the Idempotency-Key lookup: a retry of a booking that went through is not a 409."""
+    body = {"provider": notary.pk, "service": notary_service.pk, "start": SLOT_UTC, "case": accepted}
+    first = as_applicant.post("/api/v1/appointments/", body, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+    again = as_applicant.post("/api/v1/appointments/", body, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert Appointment.objects.count() == 1
+    other = as_applicant.post("/api/v1/appointments/", body, format="json", HTTP_IDEMPOTENCY_KEY="retry-2")
+    assert (other.status_code, other.json()["error"]["code"]) == (409, "invalid_transition")
