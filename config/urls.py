@@ -46,6 +46,7 @@ urlpatterns = [
     re_path(r"^calendar/(?P<feed_token>[A-Za-z0-9_-]{1,64})\.ics$", calendar_feed, name="calendar-feed"),
     path("verify/<str:code>/", notary_views.verify, name="certificate-verify"),
     path("notary/cases/", notary_pages.case_list_page, name="notary-case-list-page"),
+    path("notary/cases/new/", notary_pages.case_new_page, name="notary-case-new-page"),
     path("notary/cases/<str:case_id>/", notary_pages.case_detail_page, name="notary-case-page"),
     path("rooms/<str:room_id>/", video_views.room_page, name="room"),
     path("rooms/<str:room_id>/join/<str:token>/", video_views.guest_join, name="video-guest-join"),

@@ -14,7 +14,7 @@ from accounts.models import User
 from config.errors import NotFound
 from scheduling.models import Provider, ProviderKind
 
-from .models import Case, CaseStatus, Certificate, Document, MatterType
+from .models import Case, CaseStatus, Certificate, Document, MatterType, NotaryOffice
 
 
 def notary_provider(user: User) -> Provider | None:
@@ -87,6 +87,35 @@ def matter_type_list() -> QuerySet[MatterType]:
     return (
         MatterType.objects.filter(is_active=True).select_related("jurisdiction").order_by("jurisdiction__code", "code")
     )
+
+
+def notary_office_list() -> QuerySet[NotaryOffice]:
+    """Notary offices that take cases (an organization of kind ``notary_office`` with its jurisdiction)."""
+    return (
+        NotaryOffice.objects.filter(organization__kind="notary_office")
+        .select_related("organization", "jurisdiction")
+        .order_by("organization__name", "pk")
+    )
+
+
+def office_notary_list(*, office_id: int) -> QuerySet[Provider]:
+    """The office's active notaries who offer a service: whom a case of the office is booked with."""
+    return (
+        Provider.objects.filter(
+            organization_id=office_id, kind=ProviderKind.NOTARY, is_active=True, services__isnull=False
+        )
+        .select_related("user")
+        .prefetch_related("services")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def case_list_own_at_office(*, user: User, office_id: int) -> QuerySet[Case]:
+    """The user's own cases with one office (the notary's provider page offers the bookable ones)."""
+    if not getattr(user, "is_authenticated", False):
+        return Case.objects.none()
+    return Case.objects.filter(client=user, office_id=office_id).select_related("matter_type", "appointment")
 
 
 def identity_checks_for_document(

@@ -449,7 +449,7 @@ class AppointmentInput(serializers.Serializer):
         max_value=2**63 - 1,
         required=False,
         allow_null=True,
-        help_text="A notarization case this session is for",
+        help_text="A notarization case this session is for: required for a notary's service (400 `case_required`)",
     )
     host_site = serializers.IntegerField(
         min_value=1,
@@ -484,17 +484,6 @@ class AppointmentListCreateApi(APIView):
         provider = selectors.provider_get(provider_id=v["provider"])
         service = selectors.service_get(service_id=v["service"])
         context = {"viewer": request.user}
-        after_create = None
-        if v.get("host_site") is not None and v.get("case") is None:
-            raise InvalidInput("A host site is booked for a notarization case.", fields={"host_site": ["Needs case."]})
-        if v.get("case") is not None:
-            # The notary app validates the case (the client's own, accepted, a notary of its office, a host
-            # site where required) and moves it to ``scheduled`` inside the booking transaction.
-            from notary.services import case_booking_prepare
-
-            after_create = case_booking_prepare(
-                client=request.user, case_id=v["case"], provider=provider, host_site_id=v.get("host_site")
-            )
         result = services.appointment_book(
             client=request.user,
             provider=provider,
@@ -506,7 +495,8 @@ class AppointmentListCreateApi(APIView):
             idempotency_key=key,
             fingerprint=services.request_fingerprint(request.data),
             render=lambda appointment: AppointmentOutput(appointment, context=context).data,
-            after_create=after_create,
+            case_id=v.get("case"),
+            host_site_id=v.get("host_site"),
         )
         body = result.body if result.body is not None else AppointmentOutput(result.appointment, context=context).data
         return Response(body, status=201)

@@ -34,6 +34,7 @@ from .models import (
     IdempotencyRecord,
     Organization,
     Provider,
+    ProviderKind,
     ServiceType,
 )
 
@@ -62,6 +63,24 @@ class IdempotencyKeyReused(DomainError):
 
 class InvalidState(DomainError):
     status, code, message = 409, "invalid_state", "The appointment cannot change in its current state."
+
+
+class CaseRequired(DomainError):
+    status, code, message = (
+        400,
+        "case_required",
+        "A notarization session is booked for an accepted notarization case: book it from the case's page.",
+    )
+
+
+def service_requires_case(service: ServiceType) -> bool:
+    """Whether a booking of ``service`` must name a notarization case (``case``).
+
+    A notary's service is the session of a notarial act (DESIGN.md, Notary: ``accepted ->
+    scheduled`` when an appointment with a notary of the office is booked with ``case``),
+    so it is booked for an accepted case; legal consultations are not.
+    """
+    return service.provider_kind == ProviderKind.NOTARY
 
 
 def constraint_name(exc: IntegrityError) -> str | None:
@@ -267,7 +286,8 @@ def appointment_book(
     idempotency_key: str | None = None,
     fingerprint: str = "",
     render: Callable[[Appointment], dict] | None = None,
-    after_create: Callable[[Appointment], object] | None = None,
+    case_id=None,
+    host_site_id=None,
     now: datetime | None = None,
 ) -> BookingResult:
     """Book ``service`` with ``provider`` at UTC-aware ``start`` for ``client``.
@@ -277,12 +297,17 @@ def appointment_book(
     ``idempotency_key`` the first answer (``render(appointment)``) is stored
     and a replay with the same key and ``fingerprint`` returns it unchanged.
 
-    Raises ``ServiceNotOffered``/``NotAvailable`` (400), ``SlotTaken`` (409),
-    ``IdempotencyKeyReused`` (422). Nothing is stored when it raises.
-    ``after_create(appointment)`` runs inside the booking transaction (a notary
-    case moving to ``scheduled``); whatever it raises undoes the booking. After
-    commit both participants get the booking email with the invite (a replay
-    sends nothing; see ``notifications``).
+    A notary's service needs ``case_id``, the client's accepted notarization case
+    (``CaseRequired`` 400 without one, ``service_requires_case``); ``host_site_id`` only
+    comes with a case. The notary app checks the case (``notary.services.case_booking_prepare``:
+    404 for a case that is not the client's, 409 unless accepted, 400 for a notary of
+    another office) and moves it to ``scheduled`` inside the booking transaction, so a
+    refusal there undoes the booking.
+
+    Raises ``ServiceNotOffered``/``NotAvailable``/``CaseRequired`` (400), ``SlotTaken``
+    (409), ``IdempotencyKeyReused`` (422). Nothing is stored when it raises. After
+    commit both participants get the booking email with the invite (a replay sends
+    nothing; see ``notifications``).
     """
     now = now or dj_timezone.now()
     start = start.astimezone(UTC)
@@ -296,6 +321,9 @@ def appointment_book(
         )
         if record is not None and record.appointment_id is not None:
             return _replay(record, fingerprint)
+    after_create = _case_hook(
+        client=client, provider=provider, service=service, case_id=case_id, host_site_id=host_site_id
+    )
     refusal = _slot_refusal(provider=provider, service=service, start=start, now=now)
     if refusal:
         raise NotAvailable(refusal)
@@ -346,6 +374,22 @@ def appointment_book(
             record.response_body = json.dumps(body)
             record.save(update_fields=["appointment", "response_body"])
     return BookingResult(appointment=appointment, body=body)
+
+
+def _case_hook(
+    *, client: User, provider: Provider, service: ServiceType, case_id, host_site_id
+) -> Callable[[Appointment], None] | None:
+    """The notary app's in-transaction hook for a booking with ``case`` (``None`` without one), or the refusal."""
+    if host_site_id is not None and case_id is None:
+        raise InvalidInput("A host site is booked for a notarization case.", fields={"host_site": ["Needs case."]})
+    if case_id is None:
+        if service_requires_case(service):
+            raise CaseRequired(fields={"case": ["Required for a notarization session."]})
+        return None
+    # The notary app builds on scheduling, not the other way round: imported when used.
+    from notary.services import case_booking_prepare
+
+    return case_booking_prepare(client=client, case_id=case_id, provider=provider, host_site_id=host_site_id)
 
 
 def _can_act(appointment: Appointment, user: User) -> bool:

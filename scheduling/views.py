@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import COMMON_ZONES
 from accounts.validators import zone_get
-from config.errors import DomainError
+from config.errors import DomainError, NotFound
 from config.throttles import page_rate_limited, page_throttle
 
 from . import selectors, services
@@ -91,6 +91,9 @@ def provider_page(request, provider_id):
             reschedule = None
         else:
             service = reschedule.service
+    case_booking = _case_booking(request, provider, service) if reschedule is None else {}
+    if case_booking is None:
+        return render(request, "404.html", status=404)
     days = []
     if service is not None:
         range_start, range_end = booker_day_bounds(week, week + timedelta(days=6), zone)
@@ -130,6 +133,7 @@ def provider_page(request, provider_id):
             "prev_week": week - timedelta(days=7),
             "next_week": week + timedelta(days=7),
             "reschedule": reschedule,
+            **case_booking,
             "free_for_viewer": bool(
                 service
                 and service.legal_aid_free
@@ -138,6 +142,38 @@ def provider_page(request, provider_id):
             ),
         },
     )
+
+
+def _case_booking(request, provider, service) -> dict | None:
+    """A notary's page: the case the booking is for (``?case=<id>``), or why there is none; ``None`` means 404.
+
+    A notarization session is booked for the client's accepted case (``services.service_requires_case``);
+    the case page links here with its id. Someone else's case, or an id naming nothing, is the
+    site's 404. Without a case the page lists the client's bookable cases with this office and
+    links to a new case instead of offering times it would refuse.
+    """
+    if service is None or not services.service_requires_case(service):
+        return {}
+    context = {"needs_case": True, "booking_case": None, "case_problem": None, "own_cases": []}
+    if not request.user.is_authenticated:
+        return context
+    # Scheduling does not build on the notary app; its rules are called where a page needs them.
+    from notary import selectors as notary_selectors
+    from notary import services as notary_services
+
+    if request.GET.get("case"):
+        try:
+            context["booking_case"] = notary_services.case_booking_check(
+                client=request.user, case_id=request.GET["case"], provider=provider
+            )
+        except NotFound:
+            return None
+        except DomainError as exc:
+            context["case_problem"] = exc.message
+    elif provider.organization_id is not None:
+        cases = notary_selectors.case_list_own_at_office(user=request.user, office_id=provider.organization_id)
+        context["own_cases"] = [c for c in cases if notary_services.case_is_bookable(c)]
+    return context
 
 
 def _parse_utc(value: str) -> datetime | None:
@@ -169,6 +205,7 @@ def book(request, provider_id):
             status=400,
         )
     start = _parse_utc(request.POST.get("start", ""))
+    case_id = request.POST.get("case") or None
     try:
         if start is None:
             raise services.NotAvailable(_("Choose a time from the list."))
@@ -180,12 +217,35 @@ def book(request, provider_id):
             client_timezone=_safe_zone(request),
             language=request.user.language,
             notes=request.POST.get("notes", "")[:2000],
+            case_id=case_id,
         )
     except DomainError as exc:
+        if isinstance(exc, services.CaseRequired):
+            message = _(
+                "A notarization session is booked from your accepted case: open the case's page and use its booking link."
+            )
+        else:
+            message = " ".join(_field_messages(exc)) or exc.message
         return render(
-            request, "scheduling/booking_failed.html", {"provider": provider, "error": exc.message}, status=exc.status
+            request,
+            "scheduling/booking_failed.html",
+            {
+                "provider": provider,
+                "error": message,
+                "code": exc.code,
+                "case_id": case_id if exc.status != 404 else None,
+            },
+            status=exc.status,
         )
     return redirect(f"/appointments/{result.appointment.pk}/?booked=1")
+
+
+def _field_messages(exc: DomainError) -> list[str]:
+    """The messages a refusal gives per field (``InvalidInput``'s own message only says "invalid fields")."""
+    found = []
+    for messages in exc.fields.values():
+        found += [str(m) for m in (messages if isinstance(messages, list) else [messages])]
+    return found
 
 
 def _safe_zone(request) -> str:

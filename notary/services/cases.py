@@ -260,7 +260,7 @@ def case_booking_prepare(
     return hook
 
 
-def _bookable(case: Case) -> bool:
+def case_is_bookable(case: Case) -> bool:
     """Accepted, or scheduled with an appointment that has since been cancelled (book again)."""
     if case.status == CaseStatus.ACCEPTED:
         return True
@@ -268,6 +268,9 @@ def _bookable(case: Case) -> bool:
     return case.status == CaseStatus.SCHEDULED and (
         appointment is None or appointment.status != AppointmentStatus.CONFIRMED
     )
+
+
+_bookable = case_is_bookable
 
 
 def case_schedule(*, case: Case, appointment: Appointment, now: datetime | None = None) -> Case:

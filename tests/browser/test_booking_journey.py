@@ -151,13 +151,23 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, new_pa
             page.goto(base + path)
             found[path] = axe_violations(page)
         sign_in(page, base, "a11y@example.com")
-        for path in [f"/providers/{lawyer.pk}/?week=2026-01-05", "/appointments/", "/accounts/preferences/"]:
+        for path in [
+            f"/providers/{lawyer.pk}/?week=2026-01-05",
+            "/appointments/",
+            "/accounts/preferences/",
+            "/notary/cases/",
+            "/notary/cases/new/",
+        ]:
             page.goto(base + path)
             found[path] = axe_violations(page)
         page.goto(f"{base}/providers/{lawyer.pk}/?week=2026-01-05")
         page.click('button[data-start-utc="2026-01-06T01:00:00Z"]')
         page.wait_for_url("**/appointments/*/?booked=1")
         found["appointment"] = axe_violations(page)
+        page.goto(f"{base}/notary/cases/new/")
+        page.click("main form button[type=submit]")  # nothing filled in: every refusal on its field
+        page.wait_for_selector("main .errorlist")
+        found["new case, refused"] = axe_violations(page)
         assert {path: v for path, v in found.items() if v} == {}
 
 

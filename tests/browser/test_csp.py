@@ -81,7 +81,7 @@ def test_signed_in_pages_have_no_csp_violation_or_console_error(live_server, new
     make_user("applicant@example.com")
     applicant = new_page()
     sign_in(applicant, base, "applicant@example.com")
-    assert visit_all(applicant, base, ["/notary/cases/"]) == {}
+    assert visit_all(applicant, base, ["/notary/cases/", "/notary/cases/new/"]) == {}
 
 
 def test_notary_enrols_a_second_factor_and_staff_reaches_the_admin_without_csp_violations(live_server, new_page):

@@ -1,9 +1,9 @@
 """The whole journey, on real servers with real browsers and no mocks (issue 8 of the plan).
 
 A New York applicant signs up on the page, opens a power-of-attorney case with the Taiyuan
-Notary Office (declaring residence abroad), uploads a passport scan and the draft on the
-case page and submits; notary Li accepts; the applicant books a slot shown in New York
-time; both get emails whose ``.ics`` parts libical and vobject read as the same UTC
+Notary Office on the "New case" page (declaring residence abroad), uploads a passport scan
+and the draft on the case page and submits; notary Li accepts; from the case page the
+applicant books a slot on Li's page, shown in New York time, and the case is scheduled; both get emails whose ``.ics`` parts libical and vobject read as the same UTC
 instant; both open the room in Chromium with fake camera and microphone, Li admits the
 applicant, video is decoded both ways, Li records identity and the applicant's consent,
 the recording uploads, Li notarizes; the certificate's PAdES signature validates with
@@ -19,12 +19,11 @@ phase is printed in pytest's summary.
 from __future__ import annotations
 
 import io
-import json
 import os
+import re
 import struct
 import subprocess
 import time
-import uuid
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -95,19 +94,8 @@ def new_context(browser, *, timezone_id: str, locale: str = "en-US"):
     return context
 
 
-def csrf_headers(page) -> dict:
-    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
-    return {"X-CSRFToken": token, "Content-Type": "application/json"}
-
-
 def api_get(page, url: str) -> dict:
     response = page.request.get(url, headers={"Accept": "application/json"})
-    assert response.ok, (url, response.status, response.text())
-    return response.json()
-
-
-def api_post(page, url: str, body: dict, **headers) -> dict:
-    response = page.request.post(url, data=json.dumps(body), headers={**csrf_headers(page), **headers})
     assert response.ok, (url, response.status, response.text())
     return response.json()
 
@@ -214,23 +202,27 @@ def test_the_whole_journey(browser, stack_and_clock, tmp_path):
             applicant.wait_for_url(f"{people_base}/")
 
         with clock.phase("case opened, residence abroad, 4 documents uploaded, submitted"):
-            case = api_post(
-                applicant,
-                f"{people_base}/api/v1/notary/cases/",
-                {
-                    "office": seed["office"],
-                    "matter_type": "cn-power-of-attorney",
-                    "destination_country": "CN",
-                    "nationality": "CN",
-                    "residence_country": "US",
-                    "resident_abroad_since": "2019-08-15",
-                    "language": "zh-hans",
-                    "description": "Power of attorney to sell a flat in Taiyuan",
-                },
+            # Opened on the "New case" page, reached from the applicant's list of cases.
+            applicant.goto(f"{people_base}/notary/cases/")
+            applicant.click("#new-case")
+            applicant.wait_for_url(f"{people_base}/notary/cases/new/")
+            applicant.select_option("#id_office", str(seed["office"]))
+            applicant.select_option("#id_matter_type", "cn-power-of-attorney")
+            applicant.fill("#id_destination_country", "CN")
+            applicant.fill("#id_residence_country", "US")
+            applicant.fill("#id_resident_abroad_since", "2019-08-15")
+            applicant.fill("#id_nationality", "CN")
+            applicant.fill("#id_description", "Power of attorney to sell a flat in Taiyuan")
+            applicant.select_option("#id_language", "zh-hans")
+            applicant.click("main form button[type=submit]")
+            applicant.wait_for_url(re.compile(rf"{re.escape(people_base)}/notary/cases/\d+/$"))
+            case = api_get(applicant, f"{people_base}/api/v1/notary/cases/{applicant.url.rstrip('/').split('/')[-1]}/")
+            assert (case["status"], case["resident_abroad_since"], case["language"]) == (
+                "draft",
+                "2019-08-15",
+                "zh-hans",
             )
-            assert case["status"] == "draft"
             case_api = f"{people_base}/api/v1/notary/cases/{case['id']}/"
-            applicant.goto(f"{people_base}/notary/cases/{case['id']}/")
             files = {
                 "passport": ("passport-scan.png", "image/png", png_scan()),
                 "residence_abroad_proof": ("us-green-card.png", "image/png", png_scan(200, 120)),
@@ -259,30 +251,26 @@ def test_the_whole_journey(browser, stack_and_clock, tmp_path):
             assert api_get(notary, f"{staff_base}/api/v1/notary/cases/{case['id']}/")["status"] == "accepted"
 
         with clock.phase("applicant books a slot shown in New York time"):
-            provider, service = seed["notary"]["provider"], seed["notary"]["service"]
-            applicant.goto(f"{people_base}/providers/{provider}/?service={service}&tz=America/New_York")
+            # From the accepted case's page to the notary's page, the case carried along.
+            provider = seed["notary"]["provider"]
+            applicant.goto(f"{people_base}/notary/cases/{case['id']}/")
+            applicant.click(f'a[data-book-session="{provider}"]')
+            applicant.wait_for_url(re.compile(rf"/providers/{provider}/\?.*case={case['id']}"))
+            assert f"#{case['id']}" in applicant.inner_text("#booking-case")
+            assert "America/New_York" in applicant.inner_text("#slots-heading")  # the applicant's own zone
             slot = slot_button(applicant)
             start_utc = datetime.fromisoformat(slot.get_attribute("data-start-utc"))
             local = start_utc.astimezone(NEW_YORK)
             shown = slot.inner_text().split()
             assert shown[0] == local.strftime("%H:%M")  # New York wall time first
             assert shown[-1] == "Asia/Shanghai"  # the notary's own time under it
-            booked = api_post(
-                applicant,
-                f"{people_base}/api/v1/appointments/",
-                {
-                    "provider": provider,
-                    "service": service,
-                    "start": local.isoformat(),
-                    "client_timezone": "America/New_York",
-                    "case": case["id"],
-                },
-                **{"Idempotency-Key": str(uuid.uuid4())},
-            )
+            slot.click()
+            applicant.wait_for_url("**/appointments/*/?booked=1")
+            booked = api_get(applicant, f"{people_base}/api/v1/appointments/{applicant.url.split('/')[-2]}/")
             assert booked["start"] == local.isoformat()  # rendered back in New York, with its offset
             assert booked["start_utc"] == start_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
-            assert api_get(applicant, case_api)["status"] == "scheduled"
-            applicant.goto(f"{people_base}/appointments/{booked['id']}/")
+            scheduled = api_get(applicant, case_api)
+            assert (scheduled["status"], scheduled["appointment"]) == ("scheduled", booked["id"])
             assert f"{local:%H:%M}–" in applicant.inner_text("main")
             assert "(America/New_York)" in applicant.inner_text("main")
 
