@@ -10,6 +10,7 @@ connections of one room register one after the other.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import secrets
@@ -128,6 +129,15 @@ class Peer:
     presence: str
     connection_id: str
     channel_name: str
+
+    @property
+    def connection(self) -> str:
+        """An opaque public name of this peer's current socket (``connection_id`` itself stays server-side).
+
+        ``joined.peers`` and ``peer-joined`` carry it: a client tells a repeated announcement
+        of the same socket from a new socket (a reload) of the same peer.
+        """
+        return hashlib.blake2s(self.connection_id.encode(), digest_size=8).hexdigest() if self.connection_id else ""
 
     def public(self, **extra) -> dict:
         """The contract's peer object: ``{peer_id, role, name, muted: {audio, video}}``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from unittest.mock import ANY
 
 import pytest
 from channels.layers import channel_layers
@@ -39,6 +40,8 @@ def peer(p: Participant, name: str, state: str | None = "online", **extra) -> di
     data = {"peer_id": str(p.pk), "role": p.role, "name": name, "muted": {"audio": False, "video": False}}
     if state is not None:
         data["state"] = state
+    if state is not None or "resumed" in extra:  # in joined.peers or peer-joined: which socket of theirs
+        data["connection"] = ANY
     data.update(extra)
     return data
 
