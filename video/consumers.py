@@ -544,6 +544,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         rescheduled = message["reason"] == "rescheduled"
         await self.close(code=protocol.CLOSE_NOT_OPEN_OR_FULL if rescheduled else protocol.CLOSE_ENDED)
 
+    async def video_recording(self, message):
+        """The session's recording started or stopped (``video.services.room_recording_announce``): ``recording``."""
+        if self.state in ("lobby", "joined"):
+            await self.send_json({"type": "recording", **{k: v for k, v in message.items() if k != "type"}})
+
     async def video_rescheduled(self, message):
         """The appointment moved but the room stays open now: close at the new time."""
         if self.state in ("lobby", "joined"):

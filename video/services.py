@@ -707,6 +707,22 @@ def room_end(*, room_pk: int, host_pk: int, now: datetime | None = None) -> Room
 # --- the appointment changes under a live room ------------------------------------
 
 
+def room_recording_announce(*, appointment_id: int, state: str, reason: str = "") -> None:
+    """After commit, tell every socket of the appointment's room that its recording ``started`` or ``stopped``.
+
+    Called by the app that records (notary.recordings, notary.services.session); sockets send
+    ``recording {state, reason?}``: every participant's page shows whether the session is being
+    recorded now from this, not from a guess of its own.
+    """
+    room_id = Room.objects.filter(appointment_id=appointment_id).values_list("room_id", flat=True).first()
+    if room_id is None:
+        return
+    message = {"type": "video.recording", "state": state}
+    if reason:
+        message["reason"] = reason
+    room_broadcast_after_commit(room_id=room_id, message=message)
+
+
 def room_broadcast_after_commit(*, room_id: str, message: dict) -> None:
     """After the current transaction commits, send ``message`` to every socket of room ``room_id``.
 

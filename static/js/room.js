@@ -387,6 +387,16 @@
       if (m.code === "replaced") finish(T.replaced);
       else console.warn("signaling error", m);
     },
+    recording(m) {
+      // The server says when the notary's recorder started or stopped (`recording {state, reason?}`).
+      const live = $("recording-live");
+      if (live) {
+        const on = m.state === "started";
+        live.dataset.state = on ? "recording" : "stopped";
+        live.textContent = on ? T.recording_on : T.recording_off;
+      }
+      document.dispatchEvent(new CustomEvent("lexmeet:recording", { detail: m })); // recorder.js listens
+    },
     pong() {},
   };
 
