@@ -13,6 +13,8 @@ _ZONES = frozenset(
     if name not in {"localtime", "Factory", "posixrules"} and not name.startswith(("posix/", "right/"))
 )
 
+ZONE_NAMES = tuple(sorted(_ZONES))
+
 
 def zone_get(name: str) -> ZoneInfo:
     """Return the ``ZoneInfo`` for an IANA name such as ``"Asia/Shanghai"``.

@@ -21,6 +21,11 @@ from .otp import (
     user_requires_otp,
 )
 from .services import user_register, user_update_preferences
+from .validators import ZONE_NAMES
+
+# The sign-up page's suggestions: the common zones first, then every other zone we accept.
+# site.js pre-fills the browser's zone only when it is one of these.
+SIGNUP_ZONES = COMMON_ZONES + [z for z in ZONE_NAMES if z not in COMMON_ZONES]
 
 
 def _next_url(request, default="/"):
@@ -48,7 +53,7 @@ def signup(request):
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(_next_url(request))
-    return render(request, "accounts/signup.html", {"form": form, "zones": COMMON_ZONES, "next": _next_url(request)})
+    return render(request, "accounts/signup.html", {"form": form, "zones": SIGNUP_ZONES, "next": _next_url(request)})
 
 
 def login_page(request):

@@ -51,6 +51,9 @@ def base_env(**extra: str) -> dict[str, str]:
         LOG_LEVEL="WARNING",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="0",
+        # DEBUG off requires https origins (checks lexmeet.E003/E004); the bench talks plain http to 127.0.0.1.
+        SITE_URL="https://lexmeet.bench.invalid",
+        CSRF_TRUSTED_ORIGINS="https://lexmeet.bench.invalid",
         DJANGO_SETTINGS_MODULE="config.settings",
         PYTHONPATH=str(REPO),
     )

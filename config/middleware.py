@@ -1,8 +1,9 @@
 """Activate the viewer's time zone and language for every request.
 
 Zone: the signed-in user's IANA zone; otherwise the ``tz`` cookie the pages set
-from the browser (``Intl.DateTimeFormat().resolvedOptions().timeZone``);
-otherwise UTC. Language: the signed-in user's preference wins over the
+from the browser (``Intl.DateTimeFormat().resolvedOptions().timeZone``, see
+static/js/site.js); otherwise UTC. ``request.viewer_zone_source`` says which of
+the three it was (``"account"``, ``"cookie"``, ``"default"``). Language: the signed-in user's preference wins over the
 ``django_language`` cookie and the Accept-Language header.
 """
 
@@ -10,6 +11,7 @@ import logging
 import re
 import time
 import uuid
+from urllib.parse import unquote
 
 from django.http.response import HttpResponseRedirectBase
 from django.urls import Resolver404, resolve
@@ -22,16 +24,21 @@ from .logs import request_id_var
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
-def viewer_zone_name(request) -> str:
+def viewer_zone_choose(request) -> tuple[str, str]:
+    """The viewer's zone name and where it came from: ``"account"``, ``"cookie"`` or ``"default"`` (UTC).
+
+    The cookie is percent-decoded: browsers that ran an older site.js stored
+    ``Europe%2FBerlin`` (``encodeURIComponent``), which Django's cookie parser keeps as is.
+    """
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        return user.timezone
-    candidate = request.COOKIES.get("tz", "")
+        return user.timezone, "account"
+    candidate = unquote(request.COOKIES.get("tz", ""))
     try:
         zone_get(candidate)
     except ValueError:
-        return "UTC"
-    return candidate
+        return "UTC", "default"
+    return candidate, "cookie"
 
 
 class ViewerMiddleware:
@@ -39,7 +46,7 @@ class ViewerMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.viewer_zone = viewer_zone_name(request)
+        request.viewer_zone, request.viewer_zone_source = viewer_zone_choose(request)
         timezone.activate(zone_get(request.viewer_zone))
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.language:

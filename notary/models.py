@@ -16,6 +16,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from scheduling.models import Appointment, Organization, Provider
 
@@ -125,17 +126,17 @@ class NotaryOffice(models.Model):
 
 
 class CaseStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    NEEDS_INFO = "needs_info", "Needs information"
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Rejected"
-    SCHEDULED = "scheduled", "Scheduled"
-    IN_SESSION = "in_session", "In session"
-    NOTARIZED = "notarized", "Notarized"
-    TERMINATED = "terminated", "Terminated"
-    REVOKED = "revoked", "Revoked"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    NEEDS_INFO = "needs_info", _("Needs information")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    SCHEDULED = "scheduled", _("Scheduled")
+    IN_SESSION = "in_session", _("In session")
+    NOTARIZED = "notarized", _("Notarized")
+    TERMINATED = "terminated", _("Terminated")
+    REVOKED = "revoked", _("Revoked")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Case(models.Model):
@@ -228,6 +229,30 @@ class CaseParticipant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} {self.full_name}"
+
+
+class IdentityDocumentType(models.TextChoices):
+    """The credential the notary examines (``IdentityCheck.document_type``; the API accepts these codes)."""
+
+    PASSPORT = "passport", _("Passport")
+    NATIONAL_ID = "national_id", _("National identity card")
+    RESIDENCE_PERMIT = "residence_permit", _("Residence permit")
+    DRIVER_LICENCE = "driver_licence", _("Driving licence")
+    TRAVEL_DOCUMENT = "travel_document", _("Travel document")
+
+
+class IdentityMethod(models.TextChoices):
+    """How the notary confirmed the credential belongs to the signer (``IdentityCheck.method``)."""
+
+    FACE_COMPARISON = "face_comparison", _("Face comparison with the document photo")
+    KNOWLEDGE_BASED = "knowledge_based", _("Knowledge-based questions")
+    CREDENTIAL_ANALYSIS = "credential_analysis", _("Credential analysis")
+    CONSULAR_OFFICER = "consular_officer", _("Consular officer present")
+
+
+class IdentityResult(models.TextChoices):
+    PASS = "pass", _("Passed")
+    FAIL = "fail", _("Failed")
 
 
 class IdentityCheck(models.Model):

@@ -16,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Language
 from accounts.validators import validate_timezone
 
 
@@ -80,6 +81,24 @@ class ServiceType(models.Model):
         return self.slot_interval_minutes or self.duration_minutes
 
 
+# Display names of the practice-area codes providers list (``Provider.practice_areas``).
+# The codes are data (a provider may list any); one without a name here is shown as is.
+PRACTICE_AREA_NAMES = {
+    "administrative": _("Administrative law"),
+    "consumer": _("Consumer rights"),
+    "contract": _("Contracts"),
+    "criminal": _("Criminal defence"),
+    "family": _("Family and marriage"),
+    "immigration": _("Immigration"),
+    "inheritance": _("Inheritance"),
+    "labour": _("Labour disputes"),
+    "migrant_workers": _("Migrant workers' rights"),
+    "notarization": _("Notarization"),
+    "property": _("Property and housing"),
+    "traffic": _("Traffic accidents"),
+}
+
+
 class Provider(models.Model):
     """A lawyer or notary who can be booked; rules are read in ``timezone`` (IANA)."""
 
@@ -103,6 +122,17 @@ class Provider(models.Model):
     @property
     def name(self) -> str:
         return self.user.full_name
+
+    @property
+    def language_names(self) -> list[str]:
+        """The languages spoken, by name (``["简体中文", "English"]``); an unknown code as is."""
+        names = dict(Language.choices)
+        return [str(names.get(code, code)) for code in self.languages]
+
+    @property
+    def practice_area_names(self) -> list[str]:
+        """The practice areas in the active language (``PRACTICE_AREA_NAMES``); an unknown code as is."""
+        return [str(PRACTICE_AREA_NAMES.get(code, code)) for code in self.practice_areas]
 
 
 class AvailabilityRule(models.Model):

@@ -27,13 +27,18 @@ from .models import ProviderKind
 from .slots import booker_day_bounds, is_supported_instant
 
 
-def _zone_param(request) -> str:
-    candidate = request.GET.get("tz") or request.viewer_zone
+def _zone_param(request) -> tuple[str, str]:
+    """The zone a page shows times in, and its source: ``"query"`` (``?tz=``, chosen on the page) or the viewer's.
+
+    The viewer's zone is the account's, else the browser's (``tz`` cookie), else UTC
+    (``request.viewer_zone_source``: ``"account"``, ``"cookie"``, ``"default"``).
+    """
+    candidate = request.GET.get("tz", "")
     try:
         zone_get(candidate)
     except ValueError:
-        return request.viewer_zone
-    return candidate
+        return request.viewer_zone, request.viewer_zone_source
+    return candidate, "query"
 
 
 def _week_start(request, zone: ZoneInfo) -> date:
@@ -74,7 +79,7 @@ def provider_page(request, provider_id):
         return render(request, "404.html", status=404)
     offered = list(provider.services.all())
     service = next((s for s in offered if str(s.pk) == request.GET.get("service")), offered[0] if offered else None)
-    tz_name = _zone_param(request)
+    tz_name, zone_source = _zone_param(request)
     zone = ZoneInfo(tz_name)
     provider_zone = ZoneInfo(provider.timezone)
     week = _week_start(request, zone)
@@ -117,6 +122,7 @@ def provider_page(request, provider_id):
             "service": service,
             "days": days,
             "tz_name": tz_name,
+            "zone_source": zone_source,
             "zones": sorted(set(COMMON_ZONES) | {tz_name, provider.timezone}),
             "zones_differ": zone.utcoffset(datetime.now()) != provider_zone.utcoffset(datetime.now())
             or tz_name != provider.timezone,

@@ -174,7 +174,6 @@ ZH = {
     "Identity": "身份核验",
     "verified": "已核验",
     "not verified": "未核验",
-    "attempts": "次尝试",
     "locked until": "锁定至",
     "Consent to recording": "录音录像同意",
     "not given": "未同意",
@@ -283,10 +282,63 @@ ZH = {
     "Confirm and continue": "确认并继续",
     "Continue": "继续",
     "Too many requests": "请求过于频繁",
+    # Notary case pages (templates/notary/, notary.models choices).
+    "Notarize": "出具公证书",
+    "Withdraw": "撤回申请",
+    "Request information": "要求补充材料",
+    "Notary queue": "公证受理队列",
+    "My notarization cases": "我的公证申请",
+    "Appointment and session": "预约与视频公证",
+    "Not booked yet.": "尚未预约。",
+    "Draft": "草稿",
+    "Submitted": "已提交",
+    "Needs information": "待补充材料",
+    "Accepted": "已受理",
+    "Rejected": "不予受理",
+    "Scheduled": "已预约",
+    "In session": "视频公证进行中",
+    "Notarized": "已出具公证书",
+    "Terminated": "已终止",
+    "Revoked": "已撤销",
+    "Withdrawn": "已撤回",
+    "Valid": "有效",
+    "Passport": "护照",
+    "National identity card": "身份证",
+    "Residence permit": "居留证件",
+    "Driving licence": "驾驶证",
+    "Travel document": "旅行证件",
+    "Face comparison with the document photo": "与证件照片进行人脸比对",
+    "Knowledge-based questions": "知识问答核验",
+    "Credential analysis": "证件真伪核验",
+    "Consular officer present": "领事官员在场核验",
+    "Passed": "通过",
+    "Failed": "未通过",
+    "Document type": "证件类型",
+    "Issuing country (two-letter code, e.g. CN)": "签发国家（两位字母代码，如 CN）",
+    "Document number": "证件号码",
+    "Valid until": "有效期至",
+    "Verification method": "核验方式",
+    "Result": "核验结果",
+    "Note (optional)": "备注（可选）",
+    "What the applicant should add or explain": "需要申请人补充或说明的内容",
+    # Practice areas (scheduling.models.PRACTICE_AREA_NAMES).
+    "Administrative law": "行政法",
+    "Consumer rights": "消费者权益",
+    "Contracts": "合同",
+    "Criminal defence": "刑事辩护",
+    "Family and marriage": "婚姻家庭",
+    "Immigration": "出入境与移民",
+    "Inheritance": "继承",
+    "Labour disputes": "劳动争议",
+    "Migrant workers' rights": "农民工权益",
+    "Notarization": "公证",
+    "Property and housing": "房产",
+    "Traffic accidents": "交通事故",
 }
 PLURALS = {
     "%(counter)s result": {0: "%(counter)s 个结果"},
     "Please wait %(seconds)s second and try again.": {0: "请等待 %(seconds)s 秒后再试。"},
+    "%(counter)s attempt": {0: "%(counter)s 次尝试"},
 }
 
 
@@ -302,8 +354,13 @@ def main() -> None:
             entry.msgstr_plural = PLURALS.get(entry.msgid, {0: ""})
         elif entry.msgid in ZH:
             entry.msgstr = ZH[entry.msgid]
+        elif "fuzzy" in entry.flags:
+            # msgmerge's guess from a similar msgid ("Notarize" got "Notary"'s 公证员): never
+            # ship it; untranslated shows the English and is listed below.
+            entry.msgstr = ""
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
+        entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
         if not (entry.msgstr or entry.msgstr_plural.get(0)):
             missing.append(entry.msgid)
     po.save()

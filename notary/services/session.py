@@ -24,6 +24,8 @@ from ..models import (
     CaseParticipant,
     CaseStatus,
     IdentityCheck,
+    IdentityDocumentType,
+    IdentityMethod,
 )
 from ..recordings import recording_reference
 from .base import _lock, _reason, _require_actor, _room_is_open, _transition
@@ -53,8 +55,8 @@ def case_start_session(*, case: Case, by: User, notary_location: str = "", now: 
     )
 
 
-DOCUMENT_TYPES = ("passport", "national_id", "residence_permit", "driver_licence", "travel_document")
-METHODS = ("face_comparison", "knowledge_based", "credential_analysis", "consular_officer")
+DOCUMENT_TYPES = tuple(IdentityDocumentType.values)
+METHODS = tuple(IdentityMethod.values)
 
 
 def identity_attempts(case: Case) -> list[tuple[datetime, bool]]:

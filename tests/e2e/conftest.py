@@ -1,14 +1,15 @@
 """End-to-end fixtures: the running servers (tests/e2e/stack.py), the browser, and the phase clock.
 
 Every test here is marked ``browser`` and skips, with a reason starting ``browser:``, when
-Chromium, Playwright, the QR tools (``zbarimg``, ``pdftoppm``) or, for the scaled shape,
-nginx are missing; CI's PostgreSQL + Redis pass fails on such a skip.
+Chromium, Playwright, the QR tools (``zbarimg``, ``pdftoppm``), libical (the emails' ``.ics``)
+or, for the scaled shape, nginx are missing; CI's PostgreSQL + Redis pass fails on such a skip.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +34,8 @@ def pytest_collection_modifyitems(config, items):
             reason = "browser: the playwright package is not installed"
     if reason is None and not (shutil.which("zbarimg") and shutil.which("pdftoppm")):
         reason = "browser: zbarimg/pdftoppm are missing (apt-get install zbar-tools poppler-utils)"
+    if reason is None and items_here(items) and not libical_available():
+        reason = "browser: libical for the emails' .ics check is missing (apt-get install python3-gi gir1.2-ical-3.0)"
     if reason is None and scaled_requested() and not nginx_available():
         reason = f"browser: {NGINX} is missing for the scaled setup (apt-get install nginx)"
     mine = [item for item in items if Path(str(item.fspath)).is_relative_to(HERE) and "journey" in item.name]
@@ -42,6 +45,20 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(pytest.mark.browser)
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def items_here(items) -> bool:
+    return any(Path(str(item.fspath)).is_relative_to(HERE) and "journey" in item.name for item in items)
+
+
+def libical_available() -> bool:
+    """Debian's libical through GObject introspection, as tests/scheduling/ical_check.py runs it."""
+    from tests.scheduling.ical_check import SYSTEM_PYTHON
+
+    if not shutil.which(SYSTEM_PYTHON):
+        return False
+    probe = "import gi; gi.require_version('ICalGLib', '3.0'); from gi.repository import ICalGLib"
+    return subprocess.run([SYSTEM_PYTHON, "-I", "-c", probe], capture_output=True, timeout=60).returncode == 0
 
 
 @pytest.fixture(scope="session")

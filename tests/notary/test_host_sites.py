@@ -154,3 +154,38 @@ def test_the_consular_officer_is_a_guest_of_the_video_room_with_their_own_link(
     assert page.status_code == 200
     assert page.context["config"]["name"] == "Consul Wang"
     assert page.context["config"]["role"] == "consular_officer"
+
+
+@time_machine.travel("2026-12-07T12:00:00Z", tick=False)
+def test_the_demo_has_a_consulate_whose_evenings_meet_the_taiyuan_notaries_mornings(api, settings):
+    """README's consulate walk-through works on `make run` data: New York 20:00-23:00 in winter is Taiyuan 09:00-12:00."""
+    import io
+
+    from django.core.management import call_command
+
+    from scheduling.models import Provider, ServiceType
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())  # idempotent: still one site
+    sites = api.get("/api/v1/notary/host-sites/").json()
+    assert [(s["name"], s["timezone"]) for s in sites] == [
+        ("中华人民共和国驻纽约总领事馆 Consulate General in New York", "America/New_York")
+    ]
+    notary = Provider.objects.get(user__email="notary.li@demo.lexmeet.local")
+    service = ServiceType.objects.get(code="remote-notarization")
+    response = api.get(
+        f"/api/v1/notary/host-sites/{sites[0]['id']}/slots/",
+        {
+            "provider": notary.pk,
+            "service": service.pk,
+            "start": "2027-01-11",
+            "end": "2027-01-11",
+            "tz": "America/New_York",
+        },
+    )
+    assert response.status_code == 200, response.json()
+    starts = [s["start"] for s in response.json()["slots"]]
+    # Tuesday 2027-01-12 09:00-12:00 in Taiyuan is Monday 2027-01-11 20:00-23:00 in New York (EST).
+    assert starts[0] == "2027-01-11T20:00:00-05:00"
+    assert starts[-1] < "2027-01-11T23:00:00-05:00"
