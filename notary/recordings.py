@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -32,8 +32,14 @@ class ChunkExists(DomainError):
     status, code, message = 409, "chunk_exists", "This chunk index was already uploaded."
 
 
-def recording_chunk_upload(*, case: Case, by: User, index: int, upload, now: datetime | None = None) -> RecordingChunk:
+def recording_chunk_upload(
+    *, case: Case, by: User, index: int, upload, last: bool = False, now: datetime | None = None
+) -> RecordingChunk:
     """Store chunk ``index`` (0, 1, 2, ...) of the session recording; notary only, in session, after consent.
+
+    The room's sockets hear ``recording {state: "started"}`` with the first chunk, and with the
+    first after a pause longer than ``RESTART_AFTER`` (a reload, a new recorder); ``last`` (the
+    recorder stopped: hang up, the room's end) makes them hear ``recording {state: "stopped"}``.
 
     Raises ``InvalidTransition`` (409) outside the session or before consent,
     ``ChunkExists`` (409) for a repeated index, ``UnsupportedType``/``EmptyFile``
@@ -64,6 +70,7 @@ def recording_chunk_upload(*, case: Case, by: User, index: int, upload, now: dat
             _require_actor(locked, by, "verify_identity")
             if locked.status != CaseStatus.IN_SESSION or locked.consent_at is None:
                 raise InvalidTransition("Recording starts once the session has started and the applicant consented.")
+            previous_at = locked.recording_chunks.order_by("-uploaded_at").values_list("uploaded_at", flat=True).first()
             try:
                 with transaction.atomic():
                     chunk = RecordingChunk.objects.create(
@@ -84,6 +91,13 @@ def recording_chunk_upload(*, case: Case, by: User, index: int, upload, now: dat
                 data={"index": index, "sha256": chunk.sha256, "size": chunk.size},
                 at=now,
             )
+            if locked.appointment_id:
+                from video.services import room_recording_announce
+
+                if previous_at is None or now - previous_at > RESTART_AFTER:
+                    room_recording_announce(appointment_id=locked.appointment_id, state="started")
+                if last:
+                    room_recording_announce(appointment_id=locked.appointment_id, state="stopped", reason="stopped")
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -108,6 +122,16 @@ def recording_reference(case: Case) -> tuple[str, str]:
 # Cases whose room page tells participants about the recording and whose notary's page records.
 RECORDED_STATUSES = (CaseStatus.SCHEDULED, CaseStatus.IN_SESSION)
 CHUNK_SECONDS = 4  # one WebM chunk every 4 s: what a refused or lost upload can cost at most
+# A chunk after a longer pause starts the recording again (for the room's pages); within it the recording runs.
+RESTART_AFTER = timedelta(seconds=3 * CHUNK_SECONDS)
+
+
+def recording_is_running(case: Case, now: datetime | None = None) -> bool:
+    """In session with consent and a chunk within ``RESTART_AFTER``: what a room page shows when it loads."""
+    if case.status != CaseStatus.IN_SESSION or case.consent_at is None:
+        return False
+    now = now or dj_timezone.now()
+    return case.recording_chunks.filter(uploaded_at__gte=now - RESTART_AFTER).exists()
 
 
 def room_recording_context(*, appointment: Appointment, user: User | None, role: str) -> dict | None:
@@ -115,11 +139,12 @@ def room_recording_context(*, appointment: Appointment, user: User | None, role:
 
     Registered with ``video.services.RECORDING_CONTEXTS`` (notary/apps.py), so the video app
     never imports notary. ``None`` when the appointment carries no scheduled or in-session
-    notarization case. Otherwise ``{"case_page": str, "recording": dict | None}``: every
+    notarization case. Otherwise ``{"case_page": str, "recording": dict | None, "running": bool}``: every
     participant is told that the session is recorded (``case_page``, the case page URL, only
     for the applicant, who consents there); ``recording`` is set only for the room's host
     (``role == "host"``) when they are a notary of the case's office:
-    ``{"case_id": int, "url": <chunk endpoint>, "case_url": <case API>, "chunk_ms": int}``.
+    ``{"case_id": int, "url": <chunk endpoint>, "case_url": <case API>, "chunk_ms": int}``;
+    ``running``: the recording runs now (``recording_is_running``), for the page's first state.
     """
     from django.urls import reverse
 
@@ -135,7 +160,7 @@ def room_recording_context(*, appointment: Appointment, user: User | None, role:
     if case is None:
         return None
     case_role_of_user = case_role(case, user) if user is not None else None  # None: a guest of the room
-    context: dict = {"case_page": "", "recording": None}
+    context: dict = {"case_page": "", "recording": None, "running": recording_is_running(case)}
     if case_role_of_user == CLIENT:
         context["case_page"] = reverse("notary-case-page", kwargs={"case_id": case.pk})
     if role == "host" and case_role_of_user == NOTARY:

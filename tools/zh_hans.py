@@ -247,6 +247,8 @@ ZH = {
     "Recording starts when the applicant consents.": "申请人同意后开始录制。",
     "Recording starts when you start the session on the case page and the applicant consents.": "您在案件页面开始会面且申请人同意后开始录制。",
     "Recording: this session is being recorded.": "录制中：本次会面正在录制。",
+    "This session is being recorded.": "本次会面正在录制。",
+    "The recording has stopped.": "录制已停止。",
     "Recording without sound: click anywhere on this page to include the sound.": "正在录制但没有声音：请点击本页任意位置以录入声音。",
     "Recording: an upload failed, retrying…": "录制中：上传失败，正在重试…",
     "Recording stopped: saving the last part…": "录制已停止：正在保存最后一段…",

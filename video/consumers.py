@@ -265,14 +265,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
             "type": "joined",
             "peer_id": self.peer_id,
             "role": self.role,
-            "peers": [p.public(state=p.presence) for p in result.peers],
+            "peers": [p.public(state=p.presence, connection=p.connection) for p in result.peers],
             "ice_servers": result.ice_servers,
             "resumed": result.resumed,
         }
         if self.role == "host":
             joined["waiting"] = [p.public() for p in result.waiting]
         await self.send_json(joined)
-        await self.broadcast({"type": "peer-joined", "peer": result.me.public(resumed=result.resumed)}, result.me)
+        me = result.me.public(resumed=result.resumed, connection=result.me.connection)
+        await self.broadcast({"type": "peer-joined", "peer": me}, result.me)
 
     def schedule_room_close(self, closes_at):
         """(Re)set the timer that closes this socket when the room's time is up (``closes_at``, UTC-aware)."""
@@ -461,21 +462,43 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # --- events from the channel layer ------------------------------------------------
 
     async def video_event(self, message):
-        """A presence event for the room group; ``peer`` carries where that peer's socket is."""
+        """A presence event for the room group; ``peer`` carries where that peer's socket is.
+
+        This socket joined the group before the join's snapshot (``joined.peers``) was taken, so
+        that no event falls between the two; events broadcast in between arrive after ``joined``
+        and say what the snapshot already said. Those are dropped here: a socket hears of each
+        connection of a peer once, in ``joined.peers`` or in ``peer-joined``, never both (two pages
+        opened at once were both told, and each waited for the other's offer). The same goes for
+        a ``peer-reconnecting`` or ``peer-left`` of a connection older than the one this socket knows.
+        """
         event, peer = message["event"], message["peer"]
         if self.state not in ("lobby", "joined") or peer["peer_id"] == self.peer_id:
             return
-        if self.state == "joined":
-            if event["type"] == "peer-joined":
-                self.peers[peer["peer_id"]] = {**peer, "presence": "online"}
-            elif event["type"] == "peer-left":
-                self.peers.pop(peer["peer_id"], None)
-                self.seq.pop(peer["peer_id"], None)
-            elif event["type"] == "peer-reconnecting" and peer["peer_id"] in self.peers:
-                self.peers[peer["peer_id"]]["presence"] = "reconnecting"
+        if self.state == "joined" and not self.note_presence(event["type"], peer):
+            return
         if self.state != "joined" or (message["audience"] == "hosts" and self.role != "host"):
             return
         await self.send_json(event)
+
+    def note_presence(self, kind: str, peer: dict) -> bool:
+        """Update ``self.peers`` from a presence event; False when the event repeats or predates what it knows."""
+        peer_id, known = peer["peer_id"], self.peers.get(peer["peer_id"])
+        same = known is not None and known["connection_id"] == peer["connection_id"]
+        stale = known is not None and bool(peer["connection_id"]) and not same
+        if kind == "peer-joined":
+            if same and known["presence"] == "online":
+                return False
+            self.peers[peer_id] = {**peer, "presence": "online"}
+        elif kind == "peer-left":
+            if stale:
+                return False
+            self.peers.pop(peer_id, None)
+            self.seq.pop(peer_id, None)
+        elif kind == "peer-reconnecting" and known is not None:
+            if not same or known["presence"] == "reconnecting":
+                return False
+            known["presence"] = "reconnecting"
+        return True
 
     async def video_relay(self, message):
         """An offer, answer or candidate for this socket, already encoded by the sender's consumer (see relay())."""
@@ -520,6 +543,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "room-ended", **event})
         rescheduled = message["reason"] == "rescheduled"
         await self.close(code=protocol.CLOSE_NOT_OPEN_OR_FULL if rescheduled else protocol.CLOSE_ENDED)
+
+    async def video_recording(self, message):
+        """The session's recording started or stopped (``video.services.room_recording_announce``): ``recording``."""
+        if self.state in ("lobby", "joined"):
+            await self.send_json({"type": "recording", **{k: v for k, v in message.items() if k != "type"}})
 
     async def video_rescheduled(self, message):
         """The appointment moved but the room stays open now: close at the new time."""

@@ -10,6 +10,7 @@ connections of one room register one after the other.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import secrets
@@ -128,6 +129,15 @@ class Peer:
     presence: str
     connection_id: str
     channel_name: str
+
+    @property
+    def connection(self) -> str:
+        """An opaque public name of this peer's current socket (``connection_id`` itself stays server-side).
+
+        ``joined.peers`` and ``peer-joined`` carry it: a client tells a repeated announcement
+        of the same socket from a new socket (a reload) of the same peer.
+        """
+        return hashlib.blake2s(self.connection_id.encode(), digest_size=8).hexdigest() if self.connection_id else ""
 
     def public(self, **extra) -> dict:
         """The contract's peer object: ``{peer_id, role, name, muted: {audio, video}}``."""
@@ -695,6 +705,22 @@ def room_end(*, room_pk: int, host_pk: int, now: datetime | None = None) -> Room
 
 
 # --- the appointment changes under a live room ------------------------------------
+
+
+def room_recording_announce(*, appointment_id: int, state: str, reason: str = "") -> None:
+    """After commit, tell every socket of the appointment's room that its recording ``started`` or ``stopped``.
+
+    Called by the app that records (notary.recordings, notary.services.session); sockets send
+    ``recording {state, reason?}``: every participant's page shows whether the session is being
+    recorded now from this, not from a guess of its own.
+    """
+    room_id = Room.objects.filter(appointment_id=appointment_id).values_list("room_id", flat=True).first()
+    if room_id is None:
+        return
+    message = {"type": "video.recording", "state": state}
+    if reason:
+        message["reason"] = reason
+    room_broadcast_after_commit(room_id=room_id, message=message)
 
 
 def room_broadcast_after_commit(*, room_id: str, message: dict) -> None:

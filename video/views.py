@@ -20,6 +20,8 @@ TEXTS = {
     "lobby": _("Please wait: the host will let you in shortly."),
     "reconnecting": _("Connection lost, reconnecting…"),
     "ended": _("This session has ended."),
+    "recording_on": _("This session is being recorded."),
+    "recording_off": _("The recording has stopped."),
     "cancelled": _("This appointment was cancelled."),
     "rescheduled": _("This appointment was moved to another time. Join again then."),
     "kicked": _("The host removed you from this room."),

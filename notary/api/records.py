@@ -92,6 +92,7 @@ class CaseJournalApi(APIView):
 class RecordingChunkInput(serializers.Serializer):
     chunk = serializers.FileField(allow_empty_file=True, use_url=False)
     index = serializers.IntegerField(min_value=0, max_value=99_999)
+    last = serializers.BooleanField(required=False, default=False, help_text="The recorder stopped after this chunk.")
 
 
 class RecordingApi(APIView):
@@ -114,7 +115,11 @@ class RecordingApi(APIView):
         data = RecordingChunkInput(data=request.data)
         data.is_valid(raise_exception=True)
         chunk = recordings.recording_chunk_upload(
-            case=case, by=request.user, index=data.validated_data["index"], upload=data.validated_data["chunk"]
+            case=case,
+            by=request.user,
+            index=data.validated_data["index"],
+            upload=data.validated_data["chunk"],
+            last=data.validated_data["last"],
         )
         return Response({"index": chunk.index, "size": chunk.size, "sha256": chunk.sha256}, status=201)
 

@@ -218,6 +218,14 @@ def _participants(case: Case) -> list[dict]:
     return [{"role": p.role, "name": p.full_name} for p in case.participants.all()]
 
 
+def _recording_stopped(case: Case, reason: str) -> None:
+    """The case left the session: after commit, the room's pages hear that recording stopped (the recorder stops)."""
+    if case.appointment_id:
+        from video.services import room_recording_announce
+
+        room_recording_announce(appointment_id=case.appointment_id, state="stopped", reason=reason)
+
+
 def case_notarize(*, case: Case, by: User, now: datetime | None = None) -> Case:
     """Perform the notarial act: needs ``in_session``, a passed identity check, consent in this session and a recording.
 
@@ -264,6 +272,7 @@ def case_notarize(*, case: Case, by: User, now: datetime | None = None) -> Case:
             participants=_participants(notarized),
         )
         certificate_issue(case=notarized, journal_entry=entry, now=now)
+        _recording_stopped(notarized, "notarized")
     return notarized
 
 
@@ -295,6 +304,7 @@ def case_terminate(*, case: Case, by: User, reason_code: str, note: str = "", no
             identity_evidence=_evidence(ended),
             participants=_participants(ended),
         )
+        _recording_stopped(ended, "terminated")
     return ended
 
 

@@ -13,7 +13,10 @@
 //   first encoded frame comes later than `chunk_ms` after start(), that blob is the single byte
 //   1A), so the recorder's blobs are joined until the first chunk has HEAD_BYTES or it stops.
 // - Hang up, kick or room end (room.js's "lexmeet:room-finished") stops the recorder and
-//   uploads the last chunk.
+//   uploads the last chunk, marked `last` (the server then tells the room recording stopped).
+// - When the case leaves the session (notarized or terminated), the server tells the room
+//   (`recording {state: "stopped", reason}`, room.js's "lexmeet:recording"): recording stops
+//   at once, without uploading what the server would refuse.
 "use strict";
 
 (() => {
@@ -36,6 +39,7 @@
     sources: new Map(), // audio track id -> MediaStreamAudioSourceNode
     timer: null,
     pumping: null,
+    upload: null, // the AbortController of the upload in flight
     finished: false,
   };
   window.lexmeetRecorder = rec; // for tests and debugging
@@ -183,14 +187,17 @@
   }
 
   // "ok", "closed" (the case left the session) or "failed" (refused for good).
-  async function uploadOne({ index, blob }) {
+  async function uploadOne({ index, blob, last }) {
     const local = await sha256(blob);
     for (let attempt = 0; ; attempt += 1) {
+      if (rec.state === "closed") return "closed";
       try {
         const form = new FormData();
         form.append("index", String(index));
         form.append("chunk", blob, `chunk-${index}.webm`);
-        const response = await api(cfg.url, { method: "POST", body: form });
+        if (last) form.append("last", "true");
+        rec.upload = new AbortController();
+        const response = await api(cfg.url, { method: "POST", body: form, signal: rec.upload.signal });
         const body = await response.json().catch(() => ({}));
         const code = body.error && body.error.code;
         if (response.status === 201) {
@@ -206,6 +213,7 @@
         }
         throw new Error(`HTTP ${response.status}`);
       } catch (error) {
+        if (rec.state === "closed") return "closed"; // aborted by closed()
         console.warn("recording: upload failed, retrying", error);
         if (rec.state === "recording") show("recording", T.retrying);
         await sleep(Math.min(1000 * 2 ** attempt, 15000));
@@ -273,7 +281,7 @@
           if (data.size < HEAD_BYTES && recorder.state !== "inactive") return; // inactive: the last one
           head = null;
         }
-        rec.queue.push({ index: rec.next, blob: data });
+        rec.queue.push({ index: rec.next, blob: data, last: recorder.state === "inactive" });
         rec.next += 1;
         pump();
       };
@@ -311,7 +319,20 @@
     recorder.stop();
   }
 
+  function closed() {
+    // The case left the session: what is still queued or in flight would be refused (409).
+    if (rec.state === "closed") return;
+    rec.finished = true;
+    halt();
+    rec.queue.length = 0;
+    show("closed", count(T.closed));
+    if (rec.upload) rec.upload.abort();
+  }
+
   document.addEventListener("lexmeet:room-finished", stop);
+  document.addEventListener("lexmeet:recording", ({ detail }) => {
+    if (detail.state === "stopped" && (detail.reason === "notarized" || detail.reason === "terminated")) closed();
+  });
   window.addEventListener("beforeunload", (event) => {
     // Leaving with a chunk still to upload would lose it: ask first.
     if (rec.state === "recording" || rec.state === "stopping" || rec.queue.length) {

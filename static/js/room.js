@@ -1,6 +1,8 @@
 // Lexmeet video room: WebRTC peer-to-peer, signaling over /ws/rooms/{room_id}/ (DESIGN.md, Video).
 // No build step. Rules followed here:
-// - the newcomer offers to the peers already in the room; they answer;
+// - the newcomer offers to the peers already in the room; they answer. A peer is announced
+//   once per connection of theirs (`peer.connection`): a repeated announcement of the same
+//   connection changes nothing, and if no offer follows a new one within 6 s (12 s), we offer;
 // - later renegotiation uses the perfect-negotiation pattern; the host is impolite
 //   (between two non-hosts, the lower peer id is impolite);
 // - candidates that arrive before the remote description are queued, not dropped;
@@ -21,7 +23,7 @@
     iceServers: config.ice_servers || [],
     ws: null,
     stream: null,
-    peers: new Map(), // peer_id -> {info, pc, polite, makingOffer, ignoreOffer, queued, tile, stuckTimer, fingerprint}
+    peers: new Map(), // peer_id -> {info, pc, polite, makingOffer, ignoreOffer, queued, tile, stuckTimer, offerTimer, fingerprint}
     final: false,
     retries: 0,
     pingTimer: null,
@@ -216,10 +218,25 @@
     return peer;
   }
 
+  function expectOffer(peer) {
+    // Never a stall: should their offer not come (a lost frame, a server that announced twice),
+    // we offer. The impolite side waits 6 s, the polite one 12 s, so that two pages that both
+    // wait do not offer at once; should they still cross, perfect negotiation settles it.
+    clearTimeout(peer.offerTimer);
+    peer.offerTimer = setTimeout(
+      () => {
+        if (room.final || room.peers.get(peer.info.peer_id) !== peer || peer.pc || peer.state !== "online") return;
+        createPc(peer, { withTracks: true });
+      },
+      (peer.polite ? 4 : 2) * STUCK_MS,
+    );
+  }
+
   function dropPeer(peerId) {
     const peer = room.peers.get(peerId);
     if (!peer) return;
     clearTimeout(peer.stuckTimer);
+    clearTimeout(peer.offerTimer);
     if (peer.pc) peer.pc.close();
     if (peer.tile) peer.tile.remove();
     room.peers.delete(peerId);
@@ -312,12 +329,16 @@
     },
     "peer-joined"(m) {
       waiting.delete(m.peer.peer_id);
+      const known = room.peers.get(m.peer.peer_id);
+      // The connection we already know of (from `joined.peers` or an earlier announcement): nothing changed.
+      const repeat = !!known && !!m.peer.connection && known.info.connection === m.peer.connection;
       const peer = ensurePeer(m.peer);
       peer.state = "online";
-      if (!m.peer.resumed && peer.pc) {
+      if (!repeat && !m.peer.resumed) {
         // A fresh page of theirs: they will offer on a new connection.
-        peer.pc.close();
+        if (peer.pc) peer.pc.close();
         peer.pc = null;
+        expectOffer(peer);
       }
       renderPeers();
       renderLobby();
@@ -365,6 +386,16 @@
     error(m) {
       if (m.code === "replaced") finish(T.replaced);
       else console.warn("signaling error", m);
+    },
+    recording(m) {
+      // The server says when the notary's recorder started or stopped (`recording {state, reason?}`).
+      const live = $("recording-live");
+      if (live) {
+        const on = m.state === "started";
+        live.dataset.state = on ? "recording" : "stopped";
+        live.textContent = on ? T.recording_on : T.recording_off;
+      }
+      document.dispatchEvent(new CustomEvent("lexmeet:recording", { detail: m })); // recorder.js listens
     },
     pong() {},
   };

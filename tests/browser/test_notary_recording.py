@@ -22,7 +22,7 @@ import re
 
 import httpx
 
-from tests.browser.conftest import CSP_RECORDER, axe_violations, csp_violations
+from tests.browser.conftest import CSP_RECORDER, axe_violations, csp_violations, watch_page
 from tests.video.live import Daphne, live_env, manage
 
 CONNECTED = """() => {
@@ -31,6 +31,15 @@ CONNECTED = """() => {
 }"""
 UPLOADED_OR_FAILED = "(n) => window.lexmeetRecorder.uploaded.length >= n || window.lexmeetRecorder.state === 'failed'"
 STATE = "() => document.getElementById('recording-status').dataset.state"
+LIVE_STATE = "() => document.getElementById('recording-live').dataset.state"
+IDENTITY_PASS = {
+    "document_type": "passport",
+    "issuing_country": "CN",
+    "document_number": "E12345678",
+    "expires_on": "2030-05-31",
+    "method": "face_comparison",
+    "result": "pass",
+}
 # MediaRecorder whose first blob comes as Chromium's on a loaded machine: the byte 1A alone, then the rest.
 SPLIT_FIRST_BLOB = """(() => {
   const Native = window.MediaRecorder;
@@ -129,6 +138,9 @@ def test_notary_page_records_after_consent_and_uploads_hashed_chunks(browser, tm
         assert posts[0] == posts[1] == (0, b"\x1a\x45\xdf\xa3")  # the header whole, though Chromium split it
         assert [index for index, _ in posts[1:]] == list(range(len(uploaded)))
         assert host.locator("#recording-status").inner_text() == f"Recording stopped; {len(uploaded)} parts saved."
+        # The last chunk said so: the applicant's page hears from the server that recording stopped.
+        client.wait_for_function(f"() => ({LIVE_STATE})() === 'stopped'", timeout=30000)
+        assert client.locator("#recording-live").inner_text() == "The recording has stopped."
 
         manifest = httpx.get(f"{api}/recording/", headers=auth["host"]).json()
         assert [c["index"] for c in manifest["chunks"]] == list(range(len(uploaded)))
@@ -144,6 +156,67 @@ def test_notary_page_records_after_consent_and_uploads_hashed_chunks(browser, tm
         assert b"V_VP8" in head and b"A_OPUS" in head  # the composite video and the mixed audio
         canonical = json.dumps(manifest["chunks"], sort_keys=True, separators=(",", ":")).encode()
         assert manifest["sha256"] == hashlib.sha256(canonical).hexdigest()
+        assert {role: csp_violations(page) for role, page in pages.items()} == {"host": [], "client": []}
+    finally:
+        for context in contexts:
+            context.close()
+        server.stop()
+
+
+def test_applicant_page_is_told_recording_runs_and_the_recorder_stops_cleanly_on_notarize(browser, tmp_path):
+    """The server tells every page of the room when recording starts and stops (``recording`` event).
+
+    The applicant's page shows "This session is being recorded." (a live region) from the first
+    chunk on; after Notarize the notary's recorder stops at once: no upload refused with 409, no
+    console error; the applicant's page says the recording stopped.
+    """
+    env = live_env(tmp_path / "db.sqlite3", redis=False)
+    env["MEDIA_ROOT"] = str(tmp_path / "media")
+    manage(env, "migrate", "--noinput")
+    out = manage(env, "shell", "-c", "from tests.notary.live_seed import main; main()")
+    seeded = json.loads(out.strip().splitlines()[-1])
+    server = Daphne(env, tmp_path / "daphne.log")
+    base = f"http://127.0.0.1:{server.port}"
+    api = f"{base}/api/v1/notary/cases/{seeded['case_id']}"
+    auth = {role: {"Authorization": f"Token {key}"} for role, key in seeded["tokens"].items()}
+    contexts, pages, problems = [], {}, {}
+    try:
+        for role in ("host", "client"):
+            context = browser.new_context()
+            contexts.append(context)
+            context.add_cookies([{"name": "sessionid", "value": seeded["sessions"][role], "url": base}])
+            pages[role] = context.new_page()
+            pages[role].set_default_timeout(60000)
+            problems[role] = watch_page(pages[role])
+            pages[role].goto(f"{base}/rooms/{seeded['room_id']}/")
+        host, client = pages["host"], pages["client"]
+        live = client.locator("#recording-live")
+        assert live.get_attribute("aria-live") == "polite" and live.get_attribute("role") == "status"
+        assert live.get_attribute("data-state") == "off" and not live.is_visible()
+        host.wait_for_function(f"() => ({STATE})() === 'waiting'", timeout=60000)
+        host.locator("#lobby button", has_text="Admit").click()
+        for page in (host, client):
+            page.wait_for_function(CONNECTED, timeout=90000)
+        assert live.get_attribute("data-state") == "off"  # admitted, connected, no consent yet: not recorded
+
+        consent = httpx.post(f"{api}/consent/", json={"signer_location": "Queens, New York"}, headers=auth["client"])
+        assert consent.status_code == 200, consent.text
+        host.wait_for_function(UPLOADED_OR_FAILED, arg=1, timeout=90000)
+        assert host.evaluate(STATE) == "recording"
+        client.wait_for_function(f"() => ({LIVE_STATE})() === 'recording'", timeout=30000)
+        assert live.is_visible() and live.inner_text() == "This session is being recorded."
+        assert axe_violations(client) == []
+
+        identity = httpx.post(f"{api}/verify_identity/", json=IDENTITY_PASS, headers=auth["host"])
+        assert identity.status_code == 200, identity.text
+        notarized = httpx.post(f"{api}/notarize/", json={}, headers=auth["host"])
+        assert notarized.status_code == 200, notarized.text
+        host.wait_for_function(f"() => ({STATE})() === 'closed'", timeout=30000)
+        client.wait_for_function(f"() => ({LIVE_STATE})() === 'stopped'", timeout=30000)
+        assert live.inner_text() == "The recording has stopped."
+        host.wait_for_timeout(6000)  # longer than a chunk: nothing more is sent
+        assert host.evaluate(STATE) == "closed"
+        assert problems == {"host": [], "client": []}
         assert {role: csp_violations(page) for role, page in pages.items()} == {"host": [], "client": []}
     finally:
         for context in contexts:

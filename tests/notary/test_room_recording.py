@@ -7,9 +7,11 @@ case page (where consent is given); non-hosts, consultation rooms and rooms with
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils.timezone import now as dj_now
 
 from tests.factories import sign_in
 from tests.notary.conftest import IDENTITY_PASS, act, in_session_case, record
@@ -87,3 +89,56 @@ def test_rooms_without_a_notarization_case_get_no_recording_context(kind):
         html = response.content.decode()
         assert (response.context["recorded"], response.context["recording"]) == (None, None)
         assert recording_config(html) is None and NOTICE not in html and "recorder.js" not in html
+
+
+def chunk_with(api, case_id, index, content, **fields):
+    boundary = "chunk-boundary"
+    extra = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in fields.items()
+    )
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="index"\r\n\r\n{index}\r\n{extra}'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="chunk"; filename="chunk-{index}.webm"\r\n'
+            f"Content-Type: video/webm\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    url = f"/api/v1/notary/cases/{case_id}/recording/"
+    return api.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def test_the_room_hears_when_recording_starts_and_stops(session, as_applicant, as_notary, applicant, monkeypatch):
+    """``recording started`` with the first chunk (not with every chunk), ``stopped`` with the last and the act."""
+    import time_machine
+
+    from tests.notary.conftest import WEBM_HEAD, WEBM_NEXT
+    from video import services as video_services
+
+    case_id, room = session
+    heard = []
+    monkeypatch.setattr(
+        video_services,
+        "room_recording_announce",
+        lambda **kwargs: heard.append((kwargs["state"], kwargs.get("reason"))),
+    )
+    live = re.compile(r'<p id="recording-live"[^>]*data-state="(\w+)"[^>]*>([^<]*)</p>')
+    assert live.search(room_page(applicant, room.room_id).content.decode()).groups() == ("off", "")
+    assert act(as_applicant, case_id, "consent", signer_location="Flushing, Queens, New York, US").status_code == 200
+    assert chunk_with(as_notary, case_id, 0, WEBM_HEAD).status_code == 201
+    assert chunk_with(as_notary, case_id, 1, WEBM_NEXT).status_code == 201
+    assert heard == [("started", None)]
+    # A page loaded now starts with the indicator on.
+    assert live.search(room_page(applicant, room.room_id).content.decode()).groups() == (
+        "recording",
+        "This session is being recorded.",
+    )
+    assert chunk_with(as_notary, case_id, 2, WEBM_NEXT, last="true").status_code == 201
+    assert heard[1:] == [("stopped", "stopped")]
+    with time_machine.travel(dj_now() + timedelta(seconds=13), tick=False):  # a new recorder after a pause
+        assert chunk_with(as_notary, case_id, 3, WEBM_HEAD).status_code == 201
+        assert heard[2:] == [("started", None)]
+        assert act(as_notary, case_id, "verify_identity", **IDENTITY_PASS).status_code == 200
+        assert act(as_notary, case_id, "notarize").status_code == 200
+    assert heard[3:] == [("stopped", "notarized")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from unittest.mock import ANY
 
 import pytest
 from channels.layers import channel_layers
@@ -39,6 +40,8 @@ def peer(p: Participant, name: str, state: str | None = "online", **extra) -> di
     data = {"peer_id": str(p.pk), "role": p.role, "name": name, "muted": {"audio": False, "video": False}}
     if state is not None:
         data["state"] = state
+    if state is not None or "resumed" in extra:  # in joined.peers or peer-joined: which socket of theirs
+        data["connection"] = ANY
     data.update(extra)
     return data
 
@@ -636,3 +639,31 @@ def test_v7_second_tab_replaces_the_first_without_a_ghost(open_room):
     run(scenario)
     assert Participant.objects.filter(room=room, presence=Presence.ONLINE).count() == 0
     assert list(AttendanceEvent.objects.filter(participant=cp).values_list("kind", flat=True)) == ["join", "leave"]
+
+
+def test_recording_announcement_reaches_every_socket_of_the_room(open_room):
+    """``video.services.room_recording_announce`` (after commit) -> ``recording {state, reason?}`` on each socket."""
+    from channels.db import database_sync_to_async
+    from django.db import transaction
+
+    from video.services import room_recording_announce
+
+    room = open_room.room
+
+    def announce(**kwargs):
+        with transaction.atomic():
+            room_recording_announce(appointment_id=room.appointment_id, **kwargs)
+
+    async def scenario():
+        host = await joined(room.room_id, open_room.host)
+        client = await joined(room.room_id, open_room.client)
+        await recv_type(host, "peer-joined")
+        await database_sync_to_async(announce)(state="started")
+        for comm in (host, client):
+            assert await recv(comm) == {"type": "recording", "state": "started"}
+        await database_sync_to_async(announce)(state="stopped", reason="notarized")
+        for comm in (host, client):
+            assert await recv(comm) == {"type": "recording", "state": "stopped", "reason": "notarized"}
+            await comm.disconnect()
+
+    run(scenario)
