@@ -20,6 +20,7 @@ from . import selectors
 def _country(label):
     return forms.RegexField(
         label=label,
+        help_text=_("Two-letter code, e.g. CN or US."),
         regex=r"^[A-Z]{2}$",
         max_length=2,
         error_messages={"invalid": _("A two-letter country code such as CN or US.")},

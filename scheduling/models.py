@@ -88,6 +88,7 @@ PRACTICE_AREA_NAMES = {
     "consumer": _("Consumer rights"),
     "contract": _("Contracts"),
     "criminal": _("Criminal defence"),
+    "elderly": _("Rights of the elderly"),
     "family": _("Family and marriage"),
     "immigration": _("Immigration"),
     "inheritance": _("Inheritance"),

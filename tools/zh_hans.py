@@ -357,6 +357,9 @@ ZH = {
     "Back to the case": "返回公证申请",
     "A notarization session is booked for a case this office has accepted.": "视频公证须针对本公证处已受理的公证申请预约。",
     "Book for case #%(number)s": "为第 %(number)s 号申请预约",
+    "Missing documents: %(kinds)s.": "缺少材料：%(kinds)s。",
+    "Two-letter code, e.g. CN or US.": "两位字母代码，如 CN 或 US。",
+    "Rights of the elderly": "老年人权益",
 }
 PLURALS = {
     "%(counter)s result": {0: "%(counter)s 个结果"},

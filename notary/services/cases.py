@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone as dj_timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from config.errors import InvalidInput, NotFound
@@ -24,6 +26,7 @@ from ..models import (
     Case,
     CaseParticipant,
     CaseStatus,
+    DocumentKind,
     MatterType,
     NotaryOffice,
 )
@@ -142,13 +145,25 @@ def case_missing_documents(case: Case) -> list[str]:
     return workflow.missing_documents(case.matter_type.required_documents, present)
 
 
+def document_kind_names(codes: list[str]) -> str:
+    """The kinds' names in the active language (``name_zh`` in Chinese), joined; a code without a row as is."""
+    chinese = (get_language() or "").lower().startswith("zh")
+    names = {
+        k.code: (k.name_zh if chinese and k.name_zh else k.name) for k in DocumentKind.objects.filter(code__in=codes)
+    }
+    return ("、" if chinese else ", ").join(names.get(code, code) for code in codes)
+
+
 def case_submit(*, case: Case, by: User, now: datetime | None = None) -> Case:
     """Applicant submits (or re-submits after ``needs_info``); ``MissingDocuments`` (400) names the missing kinds (case N1)."""
 
     def check(locked: Case) -> None:
         missing = case_missing_documents(locked)
         if missing:
-            raise MissingDocuments(f"Missing: {', '.join(missing)}.", fields={"missing_documents": missing})
+            raise MissingDocuments(
+                _("Missing documents: %(kinds)s.") % {"kinds": document_kind_names(missing)},
+                fields={"missing_documents": missing},
+            )
 
     return _transition(case=case, by=by, action="submit", now=now or dj_timezone.now(), check=check)
 

@@ -11,7 +11,9 @@
     const response = await fetch(url, { method: "POST", credentials: "same-origin", headers, body });
     if (response.ok) { window.location.reload(); return; }
     const data = await response.json().catch(() => ({}));
-    errorLine.textContent = (data.error && (data.error.code + ": " + data.error.message)) || response.statusText;
+    // People read the message; the machine-readable code stays on the element for scripts and tests.
+    errorLine.textContent = (data.error && data.error.message) || response.statusText;
+    errorLine.dataset.code = (data.error && data.error.code) || "";
   }
   if (box) {
     const base = box.dataset.case;

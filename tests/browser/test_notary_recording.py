@@ -61,6 +61,9 @@ SPLIT_FIRST_BLOB = """(() => {
   };
 })();"""
 
+# Notarize signs a PDF (pyHanko); on a loaded CI machine that outlasts httpx's 5 s default.
+HTTP_TIMEOUT = 60
+
 
 def test_notary_page_records_after_consent_and_uploads_hashed_chunks(browser, tmp_path):
     env = live_env(tmp_path / "db.sqlite3", redis=False)
@@ -103,7 +106,10 @@ def test_notary_page_records_after_consent_and_uploads_hashed_chunks(browser, tm
         host.locator("#lobby button", has_text="Admit").click()
         for page in (host, client):
             page.wait_for_function(CONNECTED, timeout=90000)
-        assert httpx.get(f"{api}/recording/", headers=auth["host"]).json() == {"chunks": [], "sha256": ""}
+        assert httpx.get(f"{api}/recording/", headers=auth["host"], timeout=HTTP_TIMEOUT).json() == {
+            "chunks": [],
+            "sha256": "",
+        }
 
         # The first chunk upload fails on the network: it must be retried, in order.
         posts = []  # (index, first 4 bytes of the chunk) of every POST the page sends
@@ -119,7 +125,12 @@ def test_notary_page_records_after_consent_and_uploads_hashed_chunks(browser, tm
             return route.continue_()
 
         host.route("**/recording/", flaky)
-        consent = httpx.post(f"{api}/consent/", json={"signer_location": "Queens, New York"}, headers=auth["client"])
+        consent = httpx.post(
+            f"{api}/consent/",
+            json={"signer_location": "Queens, New York"},
+            headers=auth["client"],
+            timeout=HTTP_TIMEOUT,
+        )
         assert consent.status_code == 200, consent.text
         host.wait_for_function(f"() => ({STATE})() === 'recording'", timeout=60000)
         assert host.locator("#recording-status").inner_text() == "Recording: this session is being recorded."
@@ -142,7 +153,7 @@ def test_notary_page_records_after_consent_and_uploads_hashed_chunks(browser, tm
         client.wait_for_function(f"() => ({LIVE_STATE})() === 'stopped'", timeout=30000)
         assert client.locator("#recording-live").inner_text() == "The recording has stopped."
 
-        manifest = httpx.get(f"{api}/recording/", headers=auth["host"]).json()
+        manifest = httpx.get(f"{api}/recording/", headers=auth["host"], timeout=HTTP_TIMEOUT).json()
         assert [c["index"] for c in manifest["chunks"]] == list(range(len(uploaded)))
         assert [(c["index"], c["sha256"]) for c in manifest["chunks"]] == [
             (u["index"], u["local_sha256"]) for u in uploaded
@@ -199,7 +210,12 @@ def test_applicant_page_is_told_recording_runs_and_the_recorder_stops_cleanly_on
             page.wait_for_function(CONNECTED, timeout=90000)
         assert live.get_attribute("data-state") == "off"  # admitted, connected, no consent yet: not recorded
 
-        consent = httpx.post(f"{api}/consent/", json={"signer_location": "Queens, New York"}, headers=auth["client"])
+        consent = httpx.post(
+            f"{api}/consent/",
+            json={"signer_location": "Queens, New York"},
+            headers=auth["client"],
+            timeout=HTTP_TIMEOUT,
+        )
         assert consent.status_code == 200, consent.text
         host.wait_for_function(UPLOADED_OR_FAILED, arg=1, timeout=90000)
         assert host.evaluate(STATE) == "recording"
@@ -207,9 +223,9 @@ def test_applicant_page_is_told_recording_runs_and_the_recorder_stops_cleanly_on
         assert live.is_visible() and live.inner_text() == "This session is being recorded."
         assert axe_violations(client) == []
 
-        identity = httpx.post(f"{api}/verify_identity/", json=IDENTITY_PASS, headers=auth["host"])
+        identity = httpx.post(f"{api}/verify_identity/", json=IDENTITY_PASS, headers=auth["host"], timeout=HTTP_TIMEOUT)
         assert identity.status_code == 200, identity.text
-        notarized = httpx.post(f"{api}/notarize/", json={}, headers=auth["host"])
+        notarized = httpx.post(f"{api}/notarize/", json={}, headers=auth["host"], timeout=HTTP_TIMEOUT)
         assert notarized.status_code == 200, notarized.text
         host.wait_for_function(f"() => ({STATE})() === 'closed'", timeout=30000)
         client.wait_for_function(f"() => ({LIVE_STATE})() === 'stopped'", timeout=30000)

@@ -127,6 +127,11 @@ def test_n1_submit_without_a_required_document_names_the_missing_kinds(as_applic
     error = response.json()["error"]
     assert error["code"] == "missing_documents"
     assert error["fields"] == {"missing_documents": ["residence_abroad_proof", "agent_id"]}
+    assert error["message"] == (
+        "Missing documents: Proof of residence abroad (visa, residence permit), The agent's ID card."
+    )
+    chinese = as_applicant.post(f"/api/v1/notary/cases/{case_id}/submit/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert chinese.json()["error"]["message"] == "缺少材料：境外居留证明、受托人身份证。"
     assert Case.objects.get(pk=case_id).status == "draft"
 
 
