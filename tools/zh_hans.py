@@ -358,6 +358,11 @@ ZH = {
     "A notarization session is booked for a case this office has accepted.": "视频公证须针对本公证处已受理的公证申请预约。",
     "Book for case #%(number)s": "为第 %(number)s 号申请预约",
     "Missing documents: %(kinds)s.": "缺少材料：%(kinds)s。",
+    "Declared by the applicant": "申请人申报信息",
+    "Country of residence": "居住国",
+    "Resident there since": "居住起始日期",
+    "Country of use": "公证书使用地国家",
+    "Purpose": "办理用途",
     "Two-letter code, e.g. CN or US.": "两位字母代码，如 CN 或 US。",
     "Rights of the elderly": "老年人权益",
 }

@@ -219,3 +219,29 @@ def test_identity_lock_is_shown_in_the_viewers_zone_after_two_failures(
         traveller.stop()
     # Two failures at 01:02Z lock the checks for 24 hours: until 01:02Z on the 7th, 20:02 on the 6th in New York.
     assert "Identity: not verified (2 attempts; locked until Tuesday 6 January 2026, 20:02 (America/New_York)" in page
+
+
+@time_machine.travel(BOOKED_AT, tick=False)
+def test_the_case_page_shows_what_the_applicant_declared_and_the_session_time_in_each_viewers_zone(
+    as_applicant, as_notary, applicant, notary, notary_service, office
+):
+    """The notary decides eligibility from the declaration, so her page shows it; the booking reads as a time."""
+    from tests.notary.conftest import SLOT, book
+
+    case_id = submitted_case(as_applicant, office)
+    assert act(as_notary, case_id, "accept").status_code == 200
+    assert book(as_applicant, notary, notary_service, SLOT, case_id).status_code == 201
+    for user, when in (
+        (notary.user, "Tuesday 6 January 2026, 09:00 (Asia/Shanghai)"),
+        (applicant, "Monday 5 January 2026, 20:00 (America/New_York)"),
+    ):
+        html = unescape(browser(user).get(f"/notary/cases/{case_id}/").content.decode())
+        declared = re.search(r'<dl class="declared" id="case-declared">(.*?)</dl>', html, re.S).group(1)
+        assert re.findall(r"<dd>(.*?)</dd>", declared) == [
+            "US",
+            '<time datetime="2020-09-01">2020-09-01</time>',
+            "CN",
+            "CN",
+            "Power of attorney to sell a flat in Taiyuan",
+        ]
+        assert re.search(r'<time id="appointment-at" datetime="[^"]+">([^<]+)</time>', html).group(1) == when
