@@ -23,6 +23,7 @@ import re
 import httpx
 
 from tests.browser.conftest import CSP_RECORDER, axe_violations, csp_violations, watch_page
+from tests.notary.conftest import IDENTITY_PASS
 from tests.video.live import Daphne, live_env, manage
 
 CONNECTED = """() => {
@@ -32,14 +33,6 @@ CONNECTED = """() => {
 UPLOADED_OR_FAILED = "(n) => window.lexmeetRecorder.uploaded.length >= n || window.lexmeetRecorder.state === 'failed'"
 STATE = "() => document.getElementById('recording-status').dataset.state"
 LIVE_STATE = "() => document.getElementById('recording-live').dataset.state"
-IDENTITY_PASS = {
-    "document_type": "passport",
-    "issuing_country": "CN",
-    "document_number": "E12345678",
-    "expires_on": "2030-05-31",
-    "method": "face_comparison",
-    "result": "pass",
-}
 # MediaRecorder whose first blob comes as Chromium's on a loaded machine: the byte 1A alone, then the rest.
 SPLIT_FIRST_BLOB = """(() => {
   const Native = window.MediaRecorder;

@@ -1,29 +1,16 @@
 """The booking pages, driven with Django's test client: search, week view, book, mine, cancel, reschedule."""
 
 import re
-from datetime import time
 
 import pytest
 import time_machine
 from django.test import Client
 
 from scheduling.models import Appointment
-from tests.factories import PASSWORD, make_provider, make_service, make_user
+from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 NOW = "2026-01-05T00:00Z"  # Monday 08:00 in Taiyuan, Sunday 19:00 in New York
-
-
-@pytest.fixture
-def taiyuan_lawyer():
-    service = make_service(code="free-consultation", duration_minutes=30, legal_aid_free=True)
-    return make_provider(
-        "wang@example.com",
-        zone="Asia/Shanghai",
-        services=[service],
-        weekly=[(d, time(9), time(11)) for d in range(1, 6)],
-        languages=["zh-hans", "en"],
-    )
 
 
 def signed_in(user) -> Client:
