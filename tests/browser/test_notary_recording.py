@@ -58,13 +58,17 @@ SPLIT_FIRST_BLOB = """(() => {
 HTTP_TIMEOUT = 60
 
 
-def test_notary_page_records_after_consent_and_uploads_hashed_chunks(browser, tmp_path):
+def live_case(tmp_path) -> tuple[Daphne, dict]:
+    """A Daphne on a fresh SQLite file seeded by tests/notary/live_seed.py (a case in session, its room open)."""
     env = live_env(tmp_path / "db.sqlite3", redis=False)
     env["MEDIA_ROOT"] = str(tmp_path / "media")
     manage(env, "migrate", "--noinput")
     out = manage(env, "shell", "-c", "from tests.notary.live_seed import main; main()")
-    seeded = json.loads(out.strip().splitlines()[-1])
-    server = Daphne(env, tmp_path / "daphne.log")
+    return Daphne(env, tmp_path / "daphne.log"), json.loads(out.strip().splitlines()[-1])
+
+
+def test_notary_page_records_after_consent_and_uploads_hashed_chunks(browser, tmp_path):
+    server, seeded = live_case(tmp_path)
     base = f"http://127.0.0.1:{server.port}"
     api = f"{base}/api/v1/notary/cases/{seeded['case_id']}"
     auth = {role: {"Authorization": f"Token {key}"} for role, key in seeded["tokens"].items()}
@@ -174,12 +178,7 @@ def test_applicant_page_is_told_recording_runs_and_the_recorder_stops_cleanly_on
     chunk on; after Notarize the notary's recorder stops at once: no upload refused with 409, no
     console error; the applicant's page says the recording stopped.
     """
-    env = live_env(tmp_path / "db.sqlite3", redis=False)
-    env["MEDIA_ROOT"] = str(tmp_path / "media")
-    manage(env, "migrate", "--noinput")
-    out = manage(env, "shell", "-c", "from tests.notary.live_seed import main; main()")
-    seeded = json.loads(out.strip().splitlines()[-1])
-    server = Daphne(env, tmp_path / "daphne.log")
+    server, seeded = live_case(tmp_path)
     base = f"http://127.0.0.1:{server.port}"
     api = f"{base}/api/v1/notary/cases/{seeded['case_id']}"
     auth = {role: {"Authorization": f"Token {key}"} for role, key in seeded["tokens"].items()}
